@@ -1,0 +1,9 @@
+// The one wasm module: every kernel family re-exported. Kernels are pure functions on pointers
+// (see src/backend/kernels.ts for the contract); nothing here allocates.
+
+/** First byte above the module's static data; the host allocator starts above it (rounded up). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export * from "./kernels/elementwise";

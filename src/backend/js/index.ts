@@ -1,0 +1,16 @@
+/**
+ * The pure-JS twins of every kernel: the same signatures as the wasm exports, over the same kind
+ * of linear memory. They are the reference the wasm kernels are tested against, the `js` backend,
+ * and (in float64) the oracle of the finite-difference gradient checks.
+ */
+import type { HeapViews } from '../heap.ts';
+import type { Kernels } from '../kernels.ts';
+import { jsMemory } from './memory.ts';
+import { elementwiseKernels } from './elementwise.ts';
+
+export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
+  const mem = jsMemory(views, dtype);
+  return {
+    ...elementwiseKernels(mem),
+  } as Kernels;
+}
