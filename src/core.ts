@@ -14,3 +14,7 @@ export type { GradientOptions } from './autograd/tape.ts';
 export * from './ops/index.ts';
 export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';
+export * as zoo from './zoo/index.ts';
+export * as io from './io/index.ts';
+export { trainStep, trainEpoch, evaluate, argmaxRows } from './train.ts';
+export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts';

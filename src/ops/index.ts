@@ -10,6 +10,7 @@ export { batchNorm2d, localResponseNorm } from './norm.ts';
 export type { BatchNormOptions, LocalResponseNormOptions } from './norm.ts';
 export { matmul, linear } from './linear.ts';
 export { reshape, flatten, concat, split } from './shape.ts';
+export { gather } from './gather.ts';
 export { dropout } from './dropout.ts';
 export type { DropoutOptions } from './dropout.ts';
 export { ShapeError } from './validate.ts';

@@ -1,0 +1,2 @@
+export { readSafetensors, writeSafetensors, loadSafetensors, SafetensorsError, MAX_HEADER_BYTES } from './safetensors.ts';
+export type { SafetensorsFile, LoadedTensor, SafetensorsDtype, SaveValue } from './safetensors.ts';

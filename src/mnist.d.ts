@@ -1,0 +1,4 @@
+declare module 'mnist' {
+  const digits: unknown;
+  export default digits;
+}
