@@ -95,8 +95,10 @@ describe('GradientTape', () => {
     const tape = new sn.GradientTape();
     const loss = tape.record(() => {
       const h = sn.relu(x);
-      const y = sn.sum(sn.mul(h, h));
-      h.dispose(); // the tape still holds h's bytes for the backward
+      const hh = sn.mul(h, h);
+      const y = sn.sum(hh);
+      h.dispose(); // the tape still holds the bytes of h and hh for the backward
+      hh.dispose();
       return y;
     });
     const [dx] = tape.gradient(loss, [x]);
