@@ -82,13 +82,13 @@ export class PartialConv2d extends Module {
   override extraRepr(): string { return `${this.inChannels}, ${this.table.length}, connections=${this.weight.shape[0]}`; }
 }
 
-/** LeCun's U(±2.4 / fanIn), where each C3 map's fan-in is its own number of inputs × 25. */
+/** LeCun's N(0, 1/fanIn), where each C3 map's fan-in is its own number of inputs × 25. */
 function connectionInit(shape: number[], table: readonly (readonly number[])[], kernel: number, options: InitOptions): Tensor {
   const r = options.random ?? defaultRandom();
   const values: number[] = [];
   for (const inputs of table) {
-    const bound = 2.4 / (inputs.length * kernel * kernel);
-    for (let i = 0; i < inputs.length * kernel * kernel; i++) values.push((2 * r.uniform() - 1) * bound);
+    const std = Math.sqrt(1 / (inputs.length * kernel * kernel));
+    for (let i = 0; i < inputs.length * kernel * kernel; i++) values.push(std * r.normal());
   }
   return tensor(values, shape);
 }
