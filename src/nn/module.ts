@@ -153,9 +153,11 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter and buffer. */
+  /** Frees every tensor this module and its children hold (parameters, buffers and private state). */
   dispose(): void {
-    for (const t of Object.values(this.stateDict())) t.dispose();
+    for (const [, m] of this.namedModules()) {
+      for (const value of Object.values(m)) if (value instanceof Tensor) value.dispose();
+    }
   }
 
   /** A short description of the layer's configuration (for summaries and printing). */
