@@ -28,7 +28,7 @@ export const EPI_RELU = 1;
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-@inline function roundUp(x: i32, to: i32): i32 {
+@inline export function roundUp(x: i32, to: i32): i32 {
   return (x + to - 1) / to * to;
 }
 
@@ -153,6 +153,7 @@ export function packAT(a: usize, lda: i32, i0: i32, mc: i32, k0: i32, kc: i32, d
  * C = alpha·acc + beta·C (C unread when beta = 0) + bias, ReLU'd when flags say so.
  * A element (r, p) lives at a + r·rs + p·cs (bytes): row-major A in place or a packed panel.
  * Only the first h rows and w columns are stored; partial tiles go through `edge`.
+ * bias, when given, must be readable for NR floats past any column (callers pad it).
  */
 function tile(a: usize, rs: usize, cs: usize, bp: usize, kc: i32,
   c: usize, ldcBytes: usize, h: i32, w: i32,
@@ -199,13 +200,25 @@ function tile(a: usize, rs: usize, cs: usize, bp: usize, kc: i32,
   v128.store(edge, c30, 96); v128.store(edge, c31, 112);
   v128.store(edge, c40, 128); v128.store(edge, c41, 144);
   v128.store(edge, c50, 160); v128.store(edge, c51, 176);
+  if (beta == 0) {
+    // Narrow outputs (a conv with 6 or 16 channels) hit this path on every tile: finish the
+    // epilogue in vectors (bias is padded to NR by the caller), then store only w columns.
+    for (let r = 0; r < h; r++) {
+      const e = edge + (<usize>(r * NR) << 2);
+      storeRow(e, v128.load(e), v128.load(e, 16), alpha, 0, bias, flags);
+      const row = c + <usize>r * ldcBytes;
+      let j = 0;
+      if (w >= 4) { v128.store(row, v128.load(e)); j = 4; }
+      for (; j < w; j++) store<f32>(row + (<usize>j << 2), load<f32>(e + (<usize>j << 2)));
+    }
+    return;
+  }
   for (let r = 0; r < h; r++) {
     const row = c + <usize>r * ldcBytes;
     const e = edge + (<usize>(r * NR) << 2);
     for (let j = 0; j < w; j++) {
       const o = <usize>j << 2;
-      let v = alpha * load<f32>(e + o);
-      if (beta != 0) v += beta * load<f32>(row + o);
+      let v = alpha * load<f32>(e + o) + beta * load<f32>(row + o);
       if (bias) v += load<f32>(bias + o);
       if (flags & EPI_RELU) v = max(v, <f32>0);
       store<f32>(row + o, v);
@@ -313,6 +326,34 @@ export function gemmEx(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: 
         macroKernel(ap, 4, MR << 2, <usize>(MR * kc) << 2, bp, mc, nc, kc,
           cb + (<usize>(i0 * ldc) << 2), ldc, alpha, be, bb, fl, edge);
       }
+    }
+  }
+}
+
+/** Packs all of op(B) (k × n) as consecutive KC slices: slice k0 starts k0·roundUp(n, NR) floats in. */
+export function packBAll(transB: i32, b: usize, ldb: i32, k: i32, n: i32, dst: usize): void {
+  const ncPad = roundUp(n, NR);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    packB(transB, b, ldb, k0, min(KC, k - k0), 0, n, dst + (<usize>(k0 * ncPad) << 2));
+  }
+}
+
+/**
+ * C[m × n] = A · B (+ beta·C) + bias, ReLU'd per flags, with B already packed by packBAll:
+ * the conv kernels pack their filter once and stream row blocks of A through here.
+ * ap: MC·KC floats for the packed A block; edge: EDGE_BYTES.
+ */
+export function gemmPackedB(a: usize, lda: i32, m: i32, n: i32, k: i32, bp: usize,
+  c: usize, ldc: i32, beta: f32, bias: usize, flags: i32, ap: usize, edge: usize): void {
+  const ncPad = roundUp(n, NR);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const first = k0 == 0, last = k0 + kc == k;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min(MC, m - i0);
+      packAN(a, lda, i0, mc, k0, kc, ap);
+      macroKernel(ap, 4, MR << 2, <usize>(MR * kc) << 2, bp + (<usize>(k0 * ncPad) << 2), mc, n, kc,
+        c + (<usize>(i0 * ldc) << 2), ldc, 1, first ? beta : 1, first ? bias : 0, last ? flags : 0, edge);
     }
   }
 }

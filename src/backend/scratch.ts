@@ -19,3 +19,27 @@ const packedBFloats = (kc: number, n: number) => kc * roundUp(n, NR);
 export function gemmScratchBytes(_transA: number, _transB: number, _m: number, n: number, _k: number): number {
   return (packedBFloats(KC, Math.min(n, NC)) + MC * KC) * 4 + EDGE_BYTES;
 }
+
+export type ConvKind = 'forward' | 'backwardInput' | 'backwardFilter';
+
+/**
+ * Scratch bytes of conv2dForward / conv2dBackwardInput / conv2dBackwardFilter for a geometry block
+ * (the CONV_* words of geometry.ts). Mirrors the layouts listed at the top of assembly/kernels/conv.ts:
+ * the packed filter of one group, an im2col block of at most MC (or KC) rows, and GEMM packing space.
+ */
+export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {
+  const C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
+  const cinG = C / G, coutG = OC / G;
+  const K = geom[CONV_KH]! * geom[CONV_KW]! * cinG;
+  if (cinG === 1 && coutG === 1) return Math.max(16, geom[CONV_KH]! * geom[CONV_KW]! * C * 4);
+  switch (kind) {
+    case 'forward': {
+      const ncPad = roundUp(coutG, NR);
+      return (K * ncPad + ncPad + MC * K + MC * KC) * 4 + EDGE_BYTES;
+    }
+    case 'backwardInput':
+      return (coutG * roundUp(K, NR) + MC * K + MC * KC) * 4 + EDGE_BYTES;
+    case 'backwardFilter':
+      return KC * K * 4 + gemmScratchBytes(1, 0, coutG, K, KC);
+  }
+}
