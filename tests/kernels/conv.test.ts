@@ -153,7 +153,7 @@ describe('conv2d JS twin', () => {
       const check = (values: Float64Array, grad: Float64Array, which: 'x' | 'w') => {
         for (let i = 0; i < values.length; i += Math.max(1, Math.floor(values.length / 40))) {
           const plus = Float64Array.from(values), minus = Float64Array.from(values);
-          plus[i] += eps; minus[i] -= eps;
+          plus[i] = values[i]! + eps; minus[i] = values[i]! - eps;
           const fd = which === 'x' ? (loss(plus, wv) - loss(minus, wv)) / (2 * eps) : (loss(xv, plus) - loss(xv, minus)) / (2 * eps);
           expect(Math.abs(fd - grad[i]!), `d${which}[${i}] ${JSON.stringify(s)}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
         }
