@@ -185,6 +185,52 @@ function tile(a: usize, rs: usize, cs: usize, bp: usize, kc: i32,
     a0 += cs; a1 += cs; a2 += cs; a3 += cs; a4 += cs; a5 += cs;
     b += NR << 2;
   }
+  storeTile(c, ldcBytes, h, w, alpha, beta, bias, flags, edge,
+    c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+}
+
+/**
+ * The same tile for an implicit GEMM: A element (r, p) is at ar + offs[p] (offs: i32 bytes), so
+ * row r can be an output pixel's window corner in the image and offs the taps' offsets from it
+ * (conv.ts), with no im2col copy. Rows past h must repeat a valid pointer.
+ */
+export function tileOffsets(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+  offs: usize, bp: usize, kc: i32, c: usize, ldcBytes: usize, h: i32, w: i32,
+  beta: f32, bias: usize, flags: i32, edge: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  let b = bp;
+  const end = offs + (<usize>kc << 2);
+  for (let o = offs; o < end; o += 4) {
+    const d = <usize>load<i32>(o);
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0 + d);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1 + d);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2 + d);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3 + d);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a4 + d);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    x = v128.load32_splat(a5 + d);
+    c50 = madd(x, b0, c50); c51 = madd(x, b1, c51);
+    b += NR << 2;
+  }
+  storeTile(c, ldcBytes, h, w, 1, beta, bias, flags, edge,
+    c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+}
+
+/** The epilogue of a tile; partial tiles go through `edge`. */
+@inline function storeTile(c: usize, ldcBytes: usize, h: i32, w: i32,
+  alpha: f32, beta: f32, bias: usize, flags: i32, edge: usize,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128,
+  c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128): void {
   if (h == MR && w == NR) {
     storeRow(c, c00, c01, alpha, beta, bias, flags);
     storeRow(c + ldcBytes, c10, c11, alpha, beta, bias, flags);

@@ -6,12 +6,14 @@
 //   backward filter: dW_g[coutG × K]  = Σ over row blocks of dY_gᵀ · Xcol_g
 // Xcol is never materialised whole: im2col fills a bounded block of rows in scratch, so scratch
 // does not grow with the image. The filter is packed once per group (the only part that grows
-// with the layer). 1×1 stride-1 unpadded convolutions read X (or write dX) in place. Depthwise
+// with the layer). Forward reads X in place wherever a pixel's window lies on the image (implicit GEMM); the
+// backward kernels do so for 1×1 stride-1 unpadded convolutions. Depthwise
 // convolutions (one input and one output channel per group) are too thin for a GEMM and run their
 // own kernels with SIMD across channels (conv-depthwise.ts).
 //
 // Scratch layout (src/backend/scratch.ts mirrors it), in floats:
-//   forward:         packed W [K·⌈coutG⌉₈] | padded bias [⌈coutG⌉₈] | col [MC·K] | packed A [MC·KC] | edge
+//   forward:         packed W [K·⌈coutG⌉₈] | padded bias [⌈coutG⌉₈] | col [MC·K] | tap offsets [K]
+//                    | linear offsets [K] | row pointers [MC] + tile modes [MC] | edge
 //   backward input:  packed W [coutG·⌈K⌉₈] | col [MC·K] | packed A [MC·KC] | edge
 //   backward filter: col [KC·K] | gemm scratch for n = K
 //   depthwise:       packed W or dW accumulator [KH·KW·C]
@@ -19,7 +21,7 @@ import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
   CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU,
 } from "../geometry";
-import { NR, KC, MC, EPI_RELU, roundUp, packBAll, gemmPackedB, gemmEx } from "./conv-gemm-core";
+import { MR, NR, KC, MC, EPI_RELU, roundUp, packBAll, gemmPackedB, gemmEx, tileOffsets } from "./conv-gemm-core";
 import { depthwiseForward, depthwiseBackwardInput, depthwiseBackwardFilter } from "./conv-depthwise";
 
 @inline function isDepthwise(geom: usize): bool {
@@ -106,22 +108,60 @@ function im2colRows(geom: usize, x: usize, g: i32, r0: i32, rows: i32, col: usiz
   }
 }
 
+/** Does output pixel q's whole window lie on the image? Then it is read in place. */
+@inline function windowInside(geom: usize, q: i32): bool {
+  const OW = word(geom, CONV_OW), OH = word(geom, CONV_OH);
+  const ih = (q / OW) % OH * word(geom, CONV_SH) - word(geom, CONV_PAD_T);
+  const iw = q % OW * word(geom, CONV_SW) - word(geom, CONV_PAD_L);
+  return ih >= 0 && ih + (word(geom, CONV_KH) - 1) * word(geom, CONV_DH) < word(geom, CONV_H) &&
+    iw >= 0 && iw + (word(geom, CONV_KW) - 1) * word(geom, CONV_DW) < word(geom, CONV_W);
+}
+
+/** Address of the top-left tap of output pixel q's window (valid when windowInside). */
+@inline function windowCorner(geom: usize, x: usize, q: i32, c0: i32): usize {
+  const OW = word(geom, CONV_OW), OH = word(geom, CONV_OH);
+  const H = word(geom, CONV_H), W = word(geom, CONV_W), C = word(geom, CONV_C);
+  const ih = (q / OW) % OH * word(geom, CONV_SH) - word(geom, CONV_PAD_T);
+  const iw = q % OW * word(geom, CONV_SW) - word(geom, CONV_PAD_L);
+  const n = q / (OW * OH);
+  return x + (((<usize>(n * H + ih) * W + iw) * C + c0) << 2);
+}
+
+/**
+ * Forward as an implicit GEMM: a tile of MR output pixels whose windows lie on the image reads X
+ * in place (row pointers at the window corners, a table of tap offsets); a tile touching the
+ * padding is im2col'd (zeros for the taps off the image) and read with a linear table.
+ */
 export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const M = word(geom, CONV_N) * word(geom, CONV_OH) * word(geom, CONV_OW);
   const OC = word(geom, CONV_OC);
   if (M <= 0 || OC <= 0) return;
   if (isDepthwise(geom)) { depthwiseForward(geom, x, w, bias, y, scratch); return; }
-  const C = word(geom, CONV_C), G = word(geom, CONV_GROUPS);
+  const C = word(geom, CONV_C), G = word(geom, CONV_GROUPS), W = word(geom, CONV_W);
+  const KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
+  const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
   const cinG = C / G, coutG = OC / G;
-  const K = word(geom, CONV_KH) * word(geom, CONV_KW) * cinG;
+  const K = KH * KW * cinG;
   const flags = word(geom, CONV_FLAGS) & CONV_FLAG_RELU ? EPI_RELU : 0;
-  const pointwise = isPointwise(geom);
   const ncPad = roundUp(coutG, NR);
   const wp = scratch;
   const bp = floatsAt(wp, K * ncPad);
   const col = floatsAt(bp, ncPad);
-  const ap = floatsAt(col, MC * K);
-  const edge = floatsAt(ap, MC * KC);
+  const taps = floatsAt(col, MC * K);
+  const lin = floatsAt(taps, K);
+  const rowPtr = floatsAt(lin, K);
+  const edge = floatsAt(rowPtr, 2 * MC);
+  let p = 0;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      for (let ic = 0; ic < cinG; ic++) {
+        store<i32>(floatsAt(taps, p), ((kh * dh * W + kw * dw) * C + ic) << 2);
+        store<i32>(floatsAt(lin, p), p << 2);
+        p++;
+      }
+    }
+  }
+  const ldcBytes = <usize>OC << 2;
   for (let g = 0; g < G; g++) {
     // op(B) = W_gᵀ: row oc of the OHWI filter is column oc of B.
     packBAll(1, floatsAt(w, g * coutG * K), K, K, coutG, wp);
@@ -132,11 +172,38 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
     }
     for (let r0 = 0; r0 < M; r0 += MC) {
       const rows = min(MC, M - r0);
-      let a = col, lda = K;
-      if (pointwise) { a = floatsAt(x, r0 * C + g * cinG); lda = C; }
-      else im2colRows(geom, x, g, r0, rows, col, false);
-      gemmPackedB(a, lda, rows, coutG, K, wp, floatsAt(y, r0 * OC + g * coutG), OC, 0,
-        bias ? bp : 0, flags, ap, edge);
+      // Row pointers per pixel; the sign bit marks tiles that were im2col'd (linear table).
+      for (let i = 0; i < rows; i += MR) {
+        const h = min(MR, rows - i);
+        let inside = true;
+        for (let r = 0; r < h; r++) inside = inside && windowInside(geom, r0 + i + r);
+        for (let r = 0; r < MR; r++) {
+          const rr = r < h ? r : 0;
+          const ptr = inside ? windowCorner(geom, x, r0 + i + rr, g * cinG) : floatsAt(col, (i + rr) * K);
+          store<usize>(floatsAt(rowPtr, i + r), ptr);
+        }
+        if (!inside) im2colRows(geom, x, g, r0 + i, h, floatsAt(col, i * K), false);
+        store<i32>(floatsAt(rowPtr, i), inside ? 1 : 0, MC << 2);
+      }
+      const yBlock = floatsAt(y, r0 * OC + g * coutG);
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = min(KC, K - k0);
+        const first = k0 == 0, last = k0 + kc == K;
+        const slice = floatsAt(wp, k0 * ncPad);
+        for (let j = 0; j < coutG; j += NR) {
+          const wj = min(NR, coutG - j);
+          const bPanel = floatsAt(slice, j * kc);
+          const biasJ = first && bias ? floatsAt(bp, j) : 0;
+          for (let i = 0; i < rows; i += MR) {
+            const rp = floatsAt(rowPtr, i);
+            const offs = floatsAt(load<i32>(rp, MC << 2) ? taps : lin, k0);
+            tileOffsets(load<usize>(rp), load<usize>(rp, 4), load<usize>(rp, 8), load<usize>(rp, 12),
+              load<usize>(rp, 16), load<usize>(rp, 20), offs, bPanel, kc,
+              floatsAt(yBlock, i * OC + j), ldcBytes, min(MR, rows - i), wj,
+              first ? 0 : 1, biasJ, last ? flags : 0, edge);
+          }
+        }
+      }
     }
   }
 }

@@ -35,7 +35,7 @@ export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): num
   switch (kind) {
     case 'forward': {
       const ncPad = roundUp(coutG, NR);
-      return (K * ncPad + ncPad + MC * K + MC * KC) * 4 + EDGE_BYTES;
+      return (K * ncPad + ncPad + MC * K + 2 * K + 2 * MC) * 4 + EDGE_BYTES;
     }
     case 'backwardInput':
       return (coutG * roundUp(K, NR) + MC * K + MC * KC) * 4 + EDGE_BYTES;
