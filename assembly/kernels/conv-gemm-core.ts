@@ -273,9 +273,11 @@ export function tileOffsets(a0: usize, a1: usize, a2: usize, a3: usize, a4: usiz
 }
 
 @inline function storeRow(c: usize, lo: v128, hi: v128, alpha: f32, beta: f32, bias: usize, flags: i32): void {
-  const va = f32x4.splat(alpha);
-  lo = f32x4.mul(lo, va);
-  hi = f32x4.mul(hi, va);
+  if (alpha != 1) {
+    const va = f32x4.splat(alpha);
+    lo = f32x4.mul(lo, va);
+    hi = f32x4.mul(hi, va);
+  }
   if (beta != 0) {
     const vb = f32x4.splat(beta);
     lo = madd(vb, v128.load(c), lo);

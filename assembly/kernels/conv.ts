@@ -53,6 +53,18 @@ function copyFloats(dst: usize, src: usize, n: i32): void {
   for (; i < n; i++) store<f32>(floatsAt(dst, i), load<f32>(floatsAt(src, i)));
 }
 
+/** copyFloats for a run that may overlap: for n ≥ 4 the tail is one vector ending at the run's
+ *  end (rewriting a few floats with the same values), so short runs cost two or three moves. */
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(floatsAt(dst, i), load<f32>(floatsAt(src, i)));
+    return;
+  }
+  const last = v128.load(floatsAt(src, n - 4));
+  for (let i = 0; i < n - 4; i += 4) v128.store(floatsAt(dst, i), v128.load(floatsAt(src, i)));
+  v128.store(floatsAt(dst, n - 4), last);
+}
+
 function addFloats(dst: usize, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -78,11 +90,27 @@ function im2colRows(geom: usize, x: usize, g: i32, r0: i32, rows: i32, col: usiz
   const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
   const OH = word(geom, CONV_OH), OW = word(geom, CONV_OW);
   const cinG = C / word(geom, CONV_GROUPS);
+  const contiguousRows = dw == 1 && cinG == C;
+  const run = KW * C;
+  const rowStep = <usize>(dh * W * C) << 2;
   let ow = r0 % OW, oh = (r0 / OW) % OH, n = r0 / (OW * OH);
   let out = col;
   for (let i = 0; i < rows; i++) {
     const img = x + ((<usize>n * H * W * C + <usize>(g * cinG)) << 2);
     const ih0 = oh * sh - pt, iw0 = ow * sw - pl;
+    if (contiguousRows && ih0 >= 0 && ih0 + (KH - 1) * dh < H && iw0 >= 0 && iw0 + KW <= W) {
+      // The window lies on the image and each kernel row is one run of KW·C floats: no
+      // per-tap tests, which dominate when C is tiny (LeNet's first layer has 5-float runs).
+      let src = img + ((<usize>ih0 * W + iw0) * C << 2);
+      for (let kh = 0; kh < KH; kh++) {
+        if (scatter) addFloats(src, out, run);
+        else copyRun(out, src, run);
+        src += rowStep;
+        out += <usize>run << 2;
+      }
+      if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+      continue;
+    }
     for (let kh = 0; kh < KH; kh++) {
       const ih = ih0 + kh * dh;
       if (<u32>ih >= <u32>H) {
@@ -91,6 +119,17 @@ function im2colRows(geom: usize, x: usize, g: i32, r0: i32, rows: i32, col: usiz
         continue;
       }
       const rowPtr = img + (<usize>ih * W * C << 2);
+      if (dw == 1 && iw0 >= 0 && iw0 + KW <= W) {
+        // The whole kernel row is on the image: one contiguous run of KW·cinG floats (it matters
+        // when cinG is tiny, as in LeNet's first layer).
+        const px = rowPtr + (<usize>iw0 * C << 2);
+        if (cinG == C) {
+          if (scatter) addFloats(px, out, KW * cinG);
+          else copyRun(out, px, KW * cinG);
+          out += <usize>(KW * cinG) << 2;
+          continue;
+        }
+      }
       for (let kw = 0; kw < KW; kw++) {
         const iw = iw0 + kw * dw;
         if (<u32>iw < <u32>W) {
