@@ -27,7 +27,7 @@ function gemmCase(size: number): BenchCase {
   };
 }
 
-interface ConvShape { label: string; n: number; hw: number; c: number; oc: number; k: number; stride?: number; pad?: number }
+interface ConvShape { label: string; n: number; hw: number; c: number; oc: number; k: number; stride?: number; pad?: number; groups?: number }
 
 function convGeometry(s: ConvShape): number[] {
   const stride = s.stride ?? 1, pad = s.pad ?? 0;
@@ -35,17 +35,18 @@ function convGeometry(s: ConvShape): number[] {
   const g = new Array<number>(CONV_WORDS).fill(0);
   g[CONV_N] = s.n; g[CONV_H] = s.hw; g[CONV_W] = s.hw; g[CONV_C] = s.c; g[CONV_OC] = s.oc;
   g[CONV_KH] = s.k; g[CONV_KW] = s.k; g[CONV_SH] = stride; g[CONV_SW] = stride;
-  g[CONV_PAD_T] = pad; g[CONV_PAD_L] = pad; g[CONV_DH] = 1; g[CONV_DW] = 1; g[CONV_GROUPS] = 1;
+  g[CONV_PAD_T] = pad; g[CONV_PAD_L] = pad; g[CONV_DH] = 1; g[CONV_DW] = 1; g[CONV_GROUPS] = s.groups ?? 1;
   g[CONV_OH] = o; g[CONV_OW] = o;
   return g;
 }
 
 function convCase(s: ConvShape, kind: ConvKind): BenchCase {
   const g = convGeometry(s);
-  const xLen = s.n * s.hw * s.hw * s.c, wLen = s.oc * s.k * s.k * s.c, yLen = s.n * g[CONV_OH]! * g[CONV_OW]! * s.oc;
+  const cinG = s.c / (s.groups ?? 1);
+  const xLen = s.n * s.hw * s.hw * s.c, wLen = s.oc * s.k * s.k * cinG, yLen = s.n * g[CONV_OH]! * g[CONV_OW]! * s.oc;
   return {
     name: s.label,
-    flops: 2 * yLen * s.k * s.k * s.c,
+    flops: 2 * yLen * s.k * s.k * cinG,
     prepare(backend) {
       const owned: number[] = [];
       const x = randomBuffer(backend, xLen, 1, owned), w = randomBuffer(backend, wLen, 2, owned);
@@ -70,6 +71,7 @@ const CONV_SHAPES: ConvShape[] = [
   { label: '224²×3→64 7×7/2 pad 3', n: 1, hw: 224, c: 3, oc: 64, k: 7, stride: 2, pad: 3 },
   { label: 'LeNet 64×32²×1→6 5×5', n: 64, hw: 32, c: 1, oc: 6, k: 5 },
   { label: 'LeNet 64×14²×6→16 5×5', n: 64, hw: 14, c: 6, oc: 16, k: 5 },
+  { label: 'depthwise 112²×32 3×3 pad 1', n: 1, hw: 112, c: 32, oc: 32, k: 3, pad: 1, groups: 32 },
 ];
 
 const suites: Suite[] = [
