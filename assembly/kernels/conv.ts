@@ -6,16 +6,16 @@
 //   backward filter: dW_g[coutG × K]  = Σ over row blocks of dY_gᵀ · Xcol_g
 // Xcol is never materialised whole: im2col fills a bounded block of rows in scratch, so scratch
 // does not grow with the image. The filter is packed once per group (the only part that grows
-// with the layer). Forward reads X in place wherever a pixel's window lies on the image (implicit GEMM); the
-// backward kernels do so for 1×1 stride-1 unpadded convolutions. Depthwise
-// convolutions (one input and one output channel per group) are too thin for a GEMM and run their
-// own kernels with SIMD across channels (conv-depthwise.ts).
+// with the layer). Forward reads X in place wherever a pixel's window lies on the image (an
+// implicit GEMM through a table of tap offsets); the backward kernels do so for 1×1 stride-1
+// unpadded convolutions. Depthwise convolutions (one input and one output channel per group) are
+// too thin for a GEMM and run their own kernels with SIMD across channels (conv-depthwise.ts).
 //
 // Scratch layout (src/backend/scratch.ts mirrors it), in floats:
 //   forward:         packed W [K·⌈coutG⌉₈] | padded bias [⌈coutG⌉₈] | col [MC·K] | tap offsets [K]
 //                    | linear offsets [K] | row pointers [MC] + tile modes [MC] | edge
 //   backward input:  packed W [coutG·⌈K⌉₈] | col [MC·K] | packed A [MC·KC] | edge
-//   backward filter: col [KC·K] | gemm scratch for n = K
+//   backward filter: col [rows·K], rows = max(16, min(KC, 2²⁰ / K)) | gemm scratch for n = K
 //   depthwise:       packed W or dW accumulator [KH·KW·C]
 import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
@@ -286,12 +286,14 @@ export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize
   if (M <= 0) { zeroFloats(dw, OC * K); return; }
   if (isDepthwise(geom)) { depthwiseBackwardFilter(geom, x, dy, dw, scratch); return; }
   const pointwise = isPointwise(geom);
+  // Rows per block: one full k slice of the GEMM (whose depth is the pixel count), fewer when
+  // rows are so long that the block would pass 4 MB.
+  const blockRows = max(16, min(KC, (1 << 20) / K));
   const col = scratch;
-  const gs = floatsAt(col, KC * K);
+  const gs = floatsAt(col, blockRows * K);
   for (let g = 0; g < G; g++) {
-    // KC rows per block: one full k slice of the GEMM, whose depth is the pixel count.
-    for (let r0 = 0; r0 < M; r0 += KC) {
-      const rows = min(KC, M - r0);
+    for (let r0 = 0; r0 < M; r0 += blockRows) {
+      const rows = min(blockRows, M - r0);
       let b = col, ldb = K;
       if (pointwise) { b = floatsAt(x, r0 * C + g * cinG); ldb = C; }
       else im2colRows(geom, x, g, r0, rows, col, false);

@@ -4,7 +4,8 @@
  * the kernel tests run every kernel with exactly this many bytes and a guard zone behind them.
  *
  * Scratch stays bounded whatever the image size: packed B slices are at most KC × NC floats, conv
- * im2col blocks hold at most CONV_ROWS rows; only the packed filter grows with the layer.
+ * im2col blocks hold at most MC = 96 rows (forward, input gradient) or filterGradientRows(K) rows
+ * (filter gradient, at most 4 MB); only the packed filter grows with the layer.
  */
 import { CONV_C, CONV_GROUPS, CONV_KH, CONV_KW, CONV_OC } from './geometry.ts';
 
@@ -18,6 +19,12 @@ const packedBFloats = (kc: number, n: number) => kc * roundUp(n, NR);
 /** The packed B slice, the packed A block and the edge tile. */
 export function gemmScratchBytes(_transA: number, _transB: number, _m: number, n: number, _k: number): number {
   return (packedBFloats(KC, Math.min(n, NC)) + MC * KC) * 4 + EDGE_BYTES;
+}
+
+/** Rows per im2col block of the filter gradient: a whole k slice, fewer for very long rows.
+ *  Mirrors assembly/kernels/conv.ts. */
+export function filterGradientRows(K: number): number {
+  return Math.max(16, Math.min(KC, Math.floor((1 << 20) / K)));
 }
 
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardFilter';
@@ -40,6 +47,6 @@ export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): num
     case 'backwardInput':
       return (coutG * roundUp(K, NR) + MC * K + MC * KC) * 4 + EDGE_BYTES;
     case 'backwardFilter':
-      return KC * K * 4 + gemmScratchBytes(1, 0, coutG, K, KC);
+      return filterGradientRows(K) * K * 4 + gemmScratchBytes(1, 0, coutG, K, KC);
   }
 }

@@ -192,4 +192,10 @@ describe('conv2d scratch', () => {
       expect(big, kind).toBeLessThan(8 * 1024 * 1024);
     }
   });
+
+  it('filter-gradient blocks shrink for very long rows (K = 7·7·512), staying near 4 MB', () => {
+    const g = geometry({ n: 1, h: 9, w: 9, c: 512, oc: 4, kh: 7, pad: 3 });
+    expect(conv2dScratchBytes('backwardFilter', g)).toBeLessThan(6 * 1024 * 1024);
+    compareConv('backwardFilter', { n: 1, h: 9, w: 9, c: 512, oc: 4, kh: 7, pad: 3 });
+  });
 });
