@@ -2,12 +2,13 @@
 //
 // Goto-style blocking: k is cut into KC-deep slices; for each slice, B is packed into NR-wide
 // column panels (contiguous, zero-padded past n) so the microkernel streams it from L1, and A is
-// read in place when it is row-major or packed into MR-row panels when it is transposed (reading
-// a transposed A in place would walk lda-strided lines that fight over the same cache sets).
-// The microkernel keeps an MR×NR tile of C in f32x4 locals for the whole slice.
+// packed into MR-row panels of MC rows at a time (read in place, its MR rows are lda apart and at
+// power-of-two lda fight over the same cache sets: 26 against 36 GFLOP/s at 1024). The
+// microkernel keeps an MR×NR tile of C in f32x4 locals for the whole slice.
 //
 // This file is the shared core: gemm.ts exports the contract's gemm over it, and the conv kernels
-// (conv.ts) pack their filters once and feed im2col row blocks through the same macro kernel.
+// (conv.ts) pack their filters once and stream pixel blocks through the same tiles, reading the
+// image in place through a tap-offset table (tileOffsets) where they can.
 // It is not re-exported from assembly/index.ts, so none of these helpers become wasm exports.
 
 /** Rows and columns of the register tile (6 × 8 floats: 12 f32x4 accumulators). */
@@ -151,7 +152,8 @@ export function packAT(a: usize, lda: i32, i0: i32, mc: i32, k0: i32, kc: i32, d
 /**
  * One MR × NR tile: acc = A-panel · B-panel over kc, then
  * C = alpha·acc + beta·C (C unread when beta = 0) + bias, ReLU'd when flags say so.
- * A element (r, p) lives at a + r·rs + p·cs (bytes): row-major A in place or a packed panel.
+ * A element (r, p) lives at a + r·rs + p·cs (bytes): a packed panel (rs = 4, cs = MR·4) or a
+ * row-major A in place (rs = lda·4, cs = 4).
  * Only the first h rows and w columns are stored; partial tiles go through `edge`.
  * bias, when given, must be readable for NR floats past any column (callers pad it).
  */
@@ -297,9 +299,9 @@ export function tileOffsets(a0: usize, a1: usize, a2: usize, a3: usize, a4: usiz
 }
 
 /**
- * C[mc × nc] (+)= A-block · packed B slice, tile by tile. A element (r, p) of the block is at
- * a + r·rs + p·cs (bytes), MR-row panels at a + i·MR·rs... for in-place A, or `panelStride`
- * bytes apart for packed A (pass panelStride = 0 to use MR·rs). bias is offset with the columns.
+ * C[mc × nc] (+)= A-block · packed B slice, tile by tile. A element (r, p) of a tile's rows is at
+ * a + r·rs + p·cs (bytes); successive MR-row tiles start `panelStride` bytes apart (0: MR·rs,
+ * for an A read in place). bias is offset with the columns.
  */
 export function macroKernel(a: usize, rs: usize, cs: usize, panelStride: usize,
   bp: usize, mc: i32, nc: i32, kc: i32, c: usize, ldc: i32,
@@ -335,14 +337,10 @@ function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
 /** Rows of A packed at once (a 96 × KC block is 96 KB, L2-resident while B panels pass). */
 export const MC = 96;
 
-/** Scratch bytes gemm needs (mirrors src/backend/scratch.ts gemmScratchBytes). */
-export function gemmScratch(n: i32): usize {
-  return (<usize>(packedBFloats(KC, min(n, NC)) + MC * KC) << 2) + EDGE_BYTES;
-}
-
 /**
- * The general gemm with an epilogue: bias (a row vector over n, added once) and fused ReLU.
- * The conv kernels call it with their own scratch.
+ * The general gemm with an epilogue: bias (a row vector over n, added once, readable NR floats
+ * past n) and fused ReLU. Scratch (src/backend/scratch.ts gemmScratchBytes):
+ * packed B slice [KC·⌈min(n, NC)⌉₈] | packed A block [MC·KC] | edge tile.
  */
 export function gemmEx(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
