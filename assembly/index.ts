@@ -7,3 +7,5 @@ export function heapBase(): usize {
 }
 
 export * from "./kernels/elementwise";
+export * from "./kernels/gemm";
+export * from "./kernels/conv";

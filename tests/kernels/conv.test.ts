@@ -1,0 +1,201 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kernelEnvs, type KernelEnv } from '../helpers/kernel-harness.ts';
+import { expectClose, randomValues, relativeL2 } from '../helpers/compare.ts';
+import {
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
+  CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
+} from '../../src/backend/geometry.ts';
+import { conv2dScratchBytes, type ConvKind } from '../../src/backend/scratch.ts';
+
+let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[];
+beforeAll(async () => {
+  ({ js, js64, wasm } = await kernelEnvs());
+});
+
+interface ConvSpec {
+  n: number; h: number; w: number; c: number; oc: number; kh: number; kw?: number;
+  stride?: number | [number, number];
+  /** [top, bottom, left, right], or one number for all four. */
+  pad?: number | [number, number, number, number];
+  dilation?: number | [number, number]; groups?: number; relu?: boolean; bias?: boolean;
+}
+
+const pair = (v: number | [number, number] | undefined, d: number): [number, number] =>
+  v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
+
+/** The geometry block as the ops layer writes it: OH/OW from PyTorch's formula, then the words. */
+function geometry(s: ConvSpec): number[] {
+  const kw = s.kw ?? s.kh;
+  const [sh, sw] = pair(s.stride, 1), [dh, dw] = pair(s.dilation, 1);
+  const [pt, pb, pl, pr] = typeof s.pad === 'object' ? s.pad : [s.pad ?? 0, s.pad ?? 0, s.pad ?? 0, s.pad ?? 0];
+  const oh = Math.floor((s.h + pt + pb - dh * (s.kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((s.w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const g = new Array<number>(CONV_WORDS).fill(0);
+  g[CONV_N] = s.n; g[CONV_H] = s.h; g[CONV_W] = s.w; g[CONV_C] = s.c; g[CONV_OC] = s.oc;
+  g[CONV_KH] = s.kh; g[CONV_KW] = kw; g[CONV_SH] = sh; g[CONV_SW] = sw; g[CONV_PAD_T] = pt;
+  g[CONV_PAD_L] = pl; g[CONV_DH] = dh; g[CONV_DW] = dw; g[CONV_GROUPS] = s.groups ?? 1;
+  g[CONV_OH] = oh; g[CONV_OW] = ow; g[CONV_FLAGS] = s.relu ? CONV_FLAG_RELU : 0;
+  return g;
+}
+
+const sizes = (g: number[]) => ({
+  x: g[CONV_N]! * g[CONV_H]! * g[CONV_W]! * g[CONV_C]!,
+  w: g[CONV_OC]! * g[CONV_KH]! * g[CONV_KW]! * (g[CONV_C]! / g[CONV_GROUPS]!),
+  y: g[CONV_N]! * g[CONV_OH]! * g[CONV_OW]! * g[CONV_OC]!,
+});
+
+const GUARD = 8;
+
+interface Run { out: Float64Array; tailClean: boolean; scratchClean: boolean }
+
+/** Runs one conv kernel with seeded inputs; the output and the exact scratch are followed by NaN guards. */
+function runConv(env: KernelEnv, kind: ConvKind, s: ConvSpec, seed: number): Run {
+  const g = geometry(s), n = sizes(g);
+  const x = env.put(randomValues(n.x, seed));
+  const w = env.put(randomValues(n.w, seed + 1));
+  const b = s.bias === false ? 0 : env.put(randomValues(s.oc, seed + 2));
+  const dy = env.put(randomValues(n.y, seed + 3));
+  const outLen = kind === 'forward' ? n.y : kind === 'backwardInput' ? n.x : n.w;
+  const out = env.alloc(outLen + GUARD);
+  const bytes = conv2dScratchBytes(kind, g);
+  const scratch = env.alloc(bytes / 4 + GUARD);
+  const geom = env.params(g);
+  if (kind === 'forward') env.k.conv2dForward(geom, x, w, b, out, scratch);
+  else if (kind === 'backwardInput') env.k.conv2dBackwardInput(geom, dy, w, out, scratch);
+  else env.k.conv2dBackwardFilter(geom, x, dy, out, scratch);
+  const all = env.get(out, outLen + GUARD);
+  const run = {
+    out: all.subarray(0, outLen),
+    tailClean: all.subarray(outLen).every(Number.isNaN),
+    scratchClean: env.get(scratch + bytes, GUARD).every(Number.isNaN),
+  };
+  env.reset();
+  return run;
+}
+
+function compareConv(kind: ConvKind, s: ConvSpec, seed = 3): void {
+  const ref = runConv(js, kind, s, seed);
+  expect(ref.out.every(Number.isFinite), `js ${kind} writes every element`).toBe(true);
+  for (const env of wasm) {
+    const got = runConv(env, kind, s, seed);
+    const what = `${env.name} ${kind} ${JSON.stringify(s)}`;
+    expect(got.out.every(Number.isFinite), `${what}: every output element written`).toBe(true);
+    expect(got.tailClean, `${what}: nothing past the output touched`).toBe(true);
+    expect(got.scratchClean, `${what}: nothing past conv2dScratchBytes touched`).toBe(true);
+    expect(relativeL2(got.out, ref.out), what).toBeLessThan(1e-5);
+    expectClose(got.out, ref.out, 1e-4, 2e-5 * Math.sqrt(s.kh * (s.kw ?? s.kh) * s.c * s.oc * s.n), what);
+  }
+}
+
+const CASES: Record<string, ConvSpec> = {
+  'stride 2 with asymmetric padding': { n: 2, h: 9, w: 8, c: 5, oc: 7, kh: 3, stride: 2, pad: [1, 0, 2, 1] },
+  'dilation 2': { n: 1, h: 11, w: 10, c: 4, oc: 9, kh: 3, dilation: 2, pad: 2 },
+  'unequal kernel, stride and dilation per axis': { n: 1, h: 10, w: 12, c: 3, oc: 5, kh: 2, kw: 3, stride: [1, 2], dilation: [2, 1], pad: [0, 1, 1, 0] },
+  'groups 2': { n: 2, h: 7, w: 7, c: 6, oc: 10, kh: 3, pad: 1, groups: 2 },
+  'groups 3 with odd channels per group': { n: 1, h: 6, w: 5, c: 9, oc: 15, kh: 3, pad: 1, groups: 3 },
+  'depthwise': { n: 2, h: 9, w: 7, c: 21, oc: 21, kh: 3, pad: 1, stride: 2, groups: 21 },
+  'depthwise, 5×5 dilated': { n: 1, h: 12, w: 11, c: 37, oc: 37, kh: 5, pad: 4, dilation: 2, groups: 37 },
+  'depthwise with multiplier 2': { n: 1, h: 8, w: 8, c: 6, oc: 12, kh: 3, pad: 1, groups: 6 },
+  '1×1 (pointwise GEMM)': { n: 3, h: 5, w: 7, c: 19, oc: 13, kh: 1 },
+  '1×1 stride 2': { n: 1, h: 9, w: 9, c: 8, oc: 12, kh: 1, stride: 2 },
+  '1×1 with padding': { n: 1, h: 4, w: 5, c: 8, oc: 9, kh: 1, pad: 1 },
+  '7×7 stride 2': { n: 1, h: 23, w: 21, c: 3, oc: 16, kh: 7, stride: 2, pad: 3 },
+  '11×11 stride 4': { n: 1, h: 39, w: 35, c: 3, oc: 12, kh: 11, stride: 4, pad: 2 },
+  'stride larger than the kernel': { n: 2, h: 11, w: 10, c: 4, oc: 6, kh: 2, stride: 3 },
+  'padding larger than half the kernel': { n: 1, h: 5, w: 6, c: 3, oc: 5, kh: 3, pad: 2 },
+  'C = 1 (LeNet conv1)': { n: 3, h: 14, w: 14, c: 1, oc: 6, kh: 5 },
+  'C = 6 (LeNet conv2)': { n: 2, h: 14, w: 14, c: 6, oc: 16, kh: 5 },
+  'batch 1, many channels (k slices past 256, output past one row block)': { n: 1, h: 12, w: 11, c: 40, oc: 35, kh: 3, pad: 1 },
+  'batch 3': { n: 3, h: 6, w: 6, c: 7, oc: 9, kh: 3, pad: 1 },
+  'fused ReLU': { n: 2, h: 7, w: 6, c: 5, oc: 11, kh: 3, pad: 1, relu: true },
+  'fused ReLU, depthwise': { n: 1, h: 7, w: 6, c: 10, oc: 10, kh: 3, pad: 1, relu: true, groups: 10 },
+  'no bias': { n: 1, h: 7, w: 6, c: 5, oc: 11, kh: 3, pad: 1, bias: false },
+  'no bias, depthwise': { n: 1, h: 7, w: 6, c: 5, oc: 5, kh: 3, bias: false, groups: 5 },
+};
+
+describe('conv2d JS twin', () => {
+  it('computes a hand-worked 3×3 image with a 2×2 filter, padding 1 and stride 2', () => {
+    for (const env of [js, js64]) {
+      // x = 1..9 (one channel), w = [[1, 2], [3, 4]], bias 10. Output pixel (0,0) sees only x[0,0]
+      // under w[1,1]: 4·1 + 10 = 14; (0,1): x[0,1]·3 + x[0,2]·4 = 6 + 12 + 10 = 28;
+      // (1,0): x[1,0]·2 + x[2,0]·4 = 8 + 28 + 10 = 46; (1,1): 5·1 + 6·2 + 8·3 + 9·4 + 10 = 87.
+      const g = geometry({ n: 1, h: 3, w: 3, c: 1, oc: 1, kh: 2, stride: 2, pad: 1 });
+      expect([g[CONV_OH], g[CONV_OW]]).toEqual([2, 2]);
+      const x = env.put([1, 2, 3, 4, 5, 6, 7, 8, 9]), w = env.put([1, 2, 3, 4]), b = env.put([10]);
+      const y = env.alloc(4);
+      env.k.conv2dForward(env.params(g), x, w, b, y, 0);
+      expect([...env.get(y, 4)], env.name).toEqual([14, 28, 46, 87]);
+      env.reset();
+    }
+  });
+
+  it('backward kernels match central finite differences of the forward (float64)', () => {
+    const env = js64;
+    for (const s of [CASES['stride 2 with asymmetric padding']!, CASES['groups 3 with odd channels per group']!,
+      CASES['dilation 2']!, CASES['depthwise with multiplier 2']!, CASES['stride larger than the kernel']!]) {
+      const g = geometry({ ...s, bias: false }), n = sizes(g);
+      const xv = randomValues(n.x, 11), wv = randomValues(n.w, 12), gy = randomValues(n.y, 13);
+      const geomWords = g;
+      // L(x, w) = Σ y · gy, so dL/dx and dL/dw are the backward kernels applied to gy.
+      const loss = (xs: Float64Array, ws: Float64Array) => {
+        const x = env.put(xs), w = env.put(ws), y = env.alloc(n.y);
+        env.k.conv2dForward(env.params(geomWords), x, w, 0, y, 0);
+        const out = env.get(y, n.y);
+        env.reset();
+        return out.reduce((acc, v, i) => acc + v * gy[i]!, 0);
+      };
+      const x = env.put(xv), w = env.put(wv), dy = env.put(gy), dx = env.alloc(n.x), dw = env.alloc(n.w);
+      env.k.conv2dBackwardInput(env.params(geomWords), dy, w, dx, 0);
+      env.k.conv2dBackwardFilter(env.params(geomWords), x, dy, dw, 0);
+      const dxv = env.get(dx, n.x), dwv = env.get(dw, n.w);
+      env.reset();
+      const eps = 1e-6;
+      const check = (values: Float64Array, grad: Float64Array, which: 'x' | 'w') => {
+        for (let i = 0; i < values.length; i += Math.max(1, Math.floor(values.length / 40))) {
+          const plus = Float64Array.from(values), minus = Float64Array.from(values);
+          plus[i] = values[i]! + eps; minus[i] = values[i]! - eps;
+          const fd = which === 'x' ? (loss(plus, wv) - loss(minus, wv)) / (2 * eps) : (loss(xv, plus) - loss(xv, minus)) / (2 * eps);
+          expect(Math.abs(fd - grad[i]!), `d${which}[${i}] ${JSON.stringify(s)}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+        }
+      };
+      check(xv, dxv, 'x');
+      check(wv, dwv, 'w');
+    }
+  });
+});
+
+describe.each(['forward', 'backwardInput', 'backwardFilter'] as const)('conv2d %s: wasm against the JS twin', (kind) => {
+  for (const [name, spec] of Object.entries(CASES)) {
+    if (kind !== 'forward' && (spec.relu || spec.bias === false)) continue; // forward-only options
+    it(name, () => compareConv(kind, spec));
+  }
+
+  it('handles every small geometry of a sweep (kernel, stride, padding, dilation, channels)', () => {
+    let seed = 100;
+    for (const kh of [1, 2, 3]) for (const stride of [1, 2, 3]) for (const pad of [0, 1, 2]) for (const dilation of [1, 2]) {
+      for (const [c, oc, groups] of [[1, 1, 1], [3, 5, 1], [4, 4, 4], [4, 8, 2]] as const) {
+        const spec: ConvSpec = { n: 2, h: 6, w: 5, c, oc, kh, stride, pad, dilation, groups };
+        const g = geometry(spec);
+        if (g[CONV_OH]! < 1 || g[CONV_OW]! < 1) continue;
+        compareConv(kind, spec, seed++);
+      }
+    }
+  });
+});
+
+describe('conv2d scratch', () => {
+  it('stays bounded as the image grows: only the packed filter depends on the layer', () => {
+    for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) {
+      const small = conv2dScratchBytes(kind, geometry({ n: 1, h: 8, w: 8, c: 64, oc: 64, kh: 3, pad: 1 }));
+      const big = conv2dScratchBytes(kind, geometry({ n: 64, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 }));
+      expect(big, kind).toBe(small);
+      expect(big, kind).toBeLessThan(8 * 1024 * 1024);
+    }
+  });
+
+  it('filter-gradient blocks shrink for very long rows (K = 7·7·512), staying near 4 MB', () => {
+    const g = geometry({ n: 1, h: 9, w: 9, c: 512, oc: 4, kh: 7, pad: 3 });
+    expect(conv2dScratchBytes('backwardFilter', g)).toBeLessThan(6 * 1024 * 1024);
+    compareConv('backwardFilter', { n: 1, h: 9, w: 9, c: 512, oc: 4, kh: 7, pad: 3 });
+  });
+});
