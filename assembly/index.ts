@@ -7,3 +7,4 @@ export function heapBase(): usize {
 }
 
 export * from "./kernels/elementwise";
+export * from "./kernels/pool";

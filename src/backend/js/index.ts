@@ -7,10 +7,12 @@ import type { HeapViews } from '../heap.ts';
 import type { Kernels } from '../kernels.ts';
 import { jsMemory } from './memory.ts';
 import { elementwiseKernels } from './elementwise.ts';
+import { poolKernels } from './pool.ts';
 
 export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
   const mem = jsMemory(views, dtype);
   return {
     ...elementwiseKernels(mem),
+    ...poolKernels(mem),
   } as Kernels;
 }
