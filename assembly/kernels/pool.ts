@@ -151,18 +151,31 @@ import {
   }
 }
 
-/** Max over the window per channel; with `indexed`, also the flat index h·W + w of the winner. */
+/**
+ * Max over the window per channel; with `indexed`, also the flat index h·W + w of the winner.
+ * The first tap seeds the maximum, exactly as PyTorch's −∞ start would end after it, so only the
+ * other taps are compared.
+ */
 @inline function maxWindow(image: usize, W: i32, C: i32, h0: i32, h1: i32, w0: i32, w1: i32,
   out: usize, index: usize, indexed: bool): void {
-  const px = <usize>C << 2;
-  const first = i32x4.splat(h0 * W + w0), lowest = f32x4.splat(-Infinity);
+  const px = <usize>C << 2, firstIndex = h0 * W + w0;
+  if (h0 >= h1 || w0 >= w1) {
+    // Only reachable with a geometry PyTorch's shape rules exclude; the backward skips the index.
+    for (let c = 0; c < C; c++) {
+      store<f32>(out + (<usize>c << 2), -Infinity);
+      if (indexed) store<i32>(index + (<usize>c << 2), firstIndex);
+    }
+    return;
+  }
+  const first = i32x4.splat(firstIndex);
   let c = 0;
   for (; c + 16 <= C; c += 16) {
-    let m0 = lowest, m1 = lowest, m2 = lowest, m3 = lowest;
+    const f = at(image, W, C, h0, w0, c);
+    let m0 = v128.load(f), m1 = v128.load(f, 16), m2 = v128.load(f, 32), m3 = v128.load(f, 48);
     let i0 = first, i1 = first, i2 = first, i3 = first;
-    for (let h = h0; h < h1; h++) {
-      let p = at(image, W, C, h, w0, c);
-      for (let w = w0; w < w1; w++, p += px) {
+    for (let h = h0, w = w0 + 1; h < h1; h++, w = w0) {
+      let p = at(image, W, C, h, w, c);
+      for (; w < w1; w++, p += px) {
         const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
         const k0 = takesOver(v0, m0), k1 = takesOver(v1, m1), k2 = takesOver(v2, m2), k3 = takesOver(v3, m3);
         m0 = select(v0, m0, k0); m1 = select(v1, m1, k1); m2 = select(v2, m2, k2); m3 = select(v3, m3, k3);
@@ -180,10 +193,10 @@ import {
     }
   }
   for (; c + 4 <= C; c += 4) {
-    let m = lowest, i = first;
-    for (let h = h0; h < h1; h++) {
-      let p = at(image, W, C, h, w0, c);
-      for (let w = w0; w < w1; w++, p += px) {
+    let m = v128.load(at(image, W, C, h0, w0, c)), i = first;
+    for (let h = h0, w = w0 + 1; h < h1; h++, w = w0) {
+      let p = at(image, W, C, h, w, c);
+      for (; w < w1; w++, p += px) {
         const v = v128.load(p);
         const k = takesOver(v, m);
         m = select(v, m, k);
@@ -194,10 +207,10 @@ import {
     if (indexed) v128.store(index + (<usize>c << 2), i);
   }
   for (; c < C; c++) {
-    let m: f32 = -Infinity, i = h0 * W + w0;
-    for (let h = h0; h < h1; h++) {
-      let p = at(image, W, C, h, w0, c);
-      for (let w = w0; w < w1; w++, p += px) {
+    let m = load<f32>(at(image, W, C, h0, w0, c)), i = firstIndex;
+    for (let h = h0, w = w0 + 1; h < h1; h++, w = w0) {
+      let p = at(image, W, C, h, w, c);
+      for (; w < w1; w++, p += px) {
         const v = load<f32>(p);
         if (v > m || v != v) { m = v; i = h * W + w; }
       }
@@ -228,13 +241,23 @@ export function maxPool2dForward(geom: usize, x: usize, y: usize, argmax: usize)
   }
 }
 
-/** A gather by argmax: each output element adds its gradient to one input position, so the cost is
- *  one pass over dx to zero it and one over dy. */
+/**
+ * dx = 0, then dx[argmax] += dy. When windows do not overlap (stride ≥ kernel, the usual 2×2/2),
+ * each input tap belongs to one window at most, so its gradient is written directly as
+ * dy where argmax names it, else 0: one SIMD pass over dx, and no zeroing pass when the windows
+ * tile the image exactly. Overlapping windows scatter-add lane by lane after zeroing.
+ */
 export function maxPool2dBackward(geom: usize, dy: usize, argmax: usize, dx: usize): void {
   const N = word(geom, POOL_N), H = word(geom, POOL_H), W = word(geom, POOL_W), C = word(geom, POOL_C);
-  const OH = word(geom, POOL_OH), OW = word(geom, POOL_OW);
-  const pixels = <u32>(H * W), imageBytes = <usize>pixels * <usize>C << 2;
-  memory.fill(dx, 0, <usize>N * imageBytes);
+  const KH = word(geom, POOL_KH), KW = word(geom, POOL_KW), SH = word(geom, POOL_SH), SW = word(geom, POOL_SW);
+  const PT = word(geom, POOL_PAD_T), PL = word(geom, POOL_PAD_L), OH = word(geom, POOL_OH), OW = word(geom, POOL_OW);
+  const pixels = <u32>(H * W), px = <usize>C << 2, imageBytes = <usize>pixels * px;
+  const tiles = SH == KH && SW == KW && PT == 0 && PL == 0 && OH * KH == H && OW * KW == W;
+  if (!tiles) memory.fill(dx, 0, <usize>N * imageBytes);
+  if (SH >= KH && SW >= KW) {
+    maxUnpoolDisjoint(N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dy, argmax, dx);
+    return;
+  }
   const outPerImage = OH * OW;
   let o: usize = 0;
   for (let n = 0; n < N; n++) {
@@ -247,6 +270,34 @@ export function maxPool2dBackward(geom: usize, dy: usize, argmax: usize, dx: usi
         if (<u32>i < pixels) {
           const p = d + (<usize>i * <usize>C << 2);
           store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+        }
+      }
+    }
+  }
+}
+
+/** The backward of non-overlapping max pooling: dx[tap] = argmax == tap ? dy : 0 per window tap. */
+function maxUnpoolDisjoint(N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32,
+  PL: i32, OH: i32, OW: i32, dy: usize, argmax: usize, dx: usize): void {
+  const px = <usize>C << 2, imageBytes = <usize>H * <usize>W * px;
+  const vectorBytes = <usize>(C & ~3) << 2;
+  let out: usize = 0;
+  for (let n = 0; n < N; n++) {
+    const image = dx + <usize>n * imageBytes;
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PT, h0 = max(hs, 0), h1 = min(hs + KH, H);
+      for (let ow = 0; ow < OW; ow++, out += px) {
+        const ws = ow * SW - PL, w0 = max(ws, 0), w1 = min(ws + KW, W);
+        const g = dy + out, a = argmax + out;
+        for (let h = h0; h < h1; h++) {
+          for (let w = w0; w < w1; w++) {
+            const tap = h * W + w, here = i32x4.splat(tap), d = at(image, W, C, h, w, 0);
+            let cb: usize = 0;
+            for (; cb < vectorBytes; cb += 16) {
+              v128.store(d + cb, v128.and(v128.load(g + cb), i32x4.eq(v128.load(a + cb), here)));
+            }
+            for (; cb < px; cb += 4) store<f32>(d + cb, load<i32>(a + cb) == tap ? load<f32>(g + cb) : 0);
+          }
         }
       }
     }
@@ -375,6 +426,10 @@ export function adaptiveAvgPool2dForward(geom: usize, x: usize, y: usize): void 
   const N = word(geom, POOL_N), H = word(geom, POOL_H), W = word(geom, POOL_W), C = word(geom, POOL_C);
   const OH = word(geom, POOL_OH), OW = word(geom, POOL_OW);
   const px = <usize>C << 2, imageBytes = <usize>H * <usize>W * px;
+  if (OH == 1 && OW == 1) {
+    globalAvgPoolForward(N, H * W, C, x, y);
+    return;
+  }
   let out: usize = 0;
   for (let n = 0; n < N; n++) {
     const image = x + <usize>n * imageBytes;
@@ -410,31 +465,48 @@ export function adaptiveAvgPool2dBackward(geom: usize, dy: usize, dx: usize): vo
   }
 }
 
-/** Global average pooling's gradient is dy / (H·W) broadcast to every pixel: written once, no
- *  zeroing, a cache line (16 channels) per pixel at a time. */
+/** Global average pooling streams the image once, pixel by pixel, summing into y (which stays in
+ *  L1): walking it a channel tile at a time would stride through memory C/16 times. */
+function globalAvgPoolForward(N: i32, pixels: i32, C: i32, x: usize, y: usize): void {
+  const px = <usize>C << 2, divisor = <f32>pixels, vd = f32x4.splat(divisor);
+  const vectorBytes = <usize>(C & ~3) << 2;
+  let p = x;
+  for (let n = 0; n < N; n++) {
+    const out = y + <usize>n * px;
+    memory.fill(out, 0, px);
+    for (let q = 0; q < pixels; q++, p += px) {
+      let cb: usize = 0;
+      for (; cb + 64 <= vectorBytes; cb += 64) {
+        const o = out + cb, i = p + cb;
+        v128.store(o, f32x4.add(v128.load(o), v128.load(i)));
+        v128.store(o, f32x4.add(v128.load(o, 16), v128.load(i, 16)), 16);
+        v128.store(o, f32x4.add(v128.load(o, 32), v128.load(i, 32)), 32);
+        v128.store(o, f32x4.add(v128.load(o, 48), v128.load(i, 48)), 48);
+      }
+      for (; cb < vectorBytes; cb += 16) v128.store(out + cb, f32x4.add(v128.load(out + cb), v128.load(p + cb)));
+      for (; cb < px; cb += 4) store<f32>(out + cb, load<f32>(out + cb) + load<f32>(p + cb));
+    }
+    let cb: usize = 0;
+    for (; cb < vectorBytes; cb += 16) v128.store(out + cb, f32x4.div(v128.load(out + cb), vd));
+    for (; cb < px; cb += 4) store<f32>(out + cb, load<f32>(out + cb) / divisor);
+  }
+}
+
+/** Global average pooling's gradient is dy / (H·W) broadcast to every pixel: computed into the
+ *  image's first pixel, then copied from there (L1) to the others in one streaming pass. */
 function globalAvgPoolBackward(N: i32, pixels: i32, C: i32, dy: usize, dx: usize): void {
   const px = <usize>C << 2, divisor = <f32>pixels, vd = f32x4.splat(divisor);
+  const vectorBytes = <usize>(C & ~3) << 2;
   for (let n = 0; n < N; n++) {
-    const g = dy + <usize>n * px, image = dx + <usize>n * <usize>pixels * px;
-    let c = 0;
-    for (; c + 16 <= C; c += 16) {
-      const cb = <usize>c << 2;
-      const g0 = f32x4.div(v128.load(g + cb), vd), g1 = f32x4.div(v128.load(g + cb, 16), vd);
-      const g2 = f32x4.div(v128.load(g + cb, 32), vd), g3 = f32x4.div(v128.load(g + cb, 48), vd);
-      let d = image + cb;
-      for (let q = 0; q < pixels; q++, d += px) {
-        v128.store(d, g0); v128.store(d, g1, 16); v128.store(d, g2, 32); v128.store(d, g3, 48);
-      }
-    }
-    for (; c + 4 <= C; c += 4) {
-      const cb = <usize>c << 2, g0 = f32x4.div(v128.load(g + cb), vd);
-      let d = image + cb;
-      for (let q = 0; q < pixels; q++, d += px) v128.store(d, g0);
-    }
-    for (; c < C; c++) {
-      const cb = <usize>c << 2, g0 = load<f32>(g + cb) / divisor;
-      let d = image + cb;
-      for (let q = 0; q < pixels; q++, d += px) store<f32>(d, g0);
+    const g = dy + <usize>n * px, first = dx + <usize>n * <usize>pixels * px;
+    let cb: usize = 0;
+    for (; cb < vectorBytes; cb += 16) v128.store(first + cb, f32x4.div(v128.load(g + cb), vd));
+    for (; cb < px; cb += 4) store<f32>(first + cb, load<f32>(g + cb) / divisor);
+    let d = first + px;
+    for (let q = 1; q < pixels; q++, d += px) {
+      cb = 0;
+      for (; cb < vectorBytes; cb += 16) v128.store(d + cb, v128.load(first + cb));
+      for (; cb < px; cb += 4) store<f32>(d + cb, load<f32>(first + cb));
     }
   }
 }
