@@ -21,6 +21,7 @@ import {
   return v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
 }
 
+/** a · b + c, fused where relaxed SIMD allows (the results then differ from the twin's in the last bit). */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
@@ -32,8 +33,8 @@ import {
 }
 
 // A window [h0, h1) × [w0, w1) is walked as `rows` runs of `cols` pixels starting at `start`,
-// `rowStep` bytes apart. When it spans whole rows it is one contiguous run, which makes global
-// pooling a single flat loop.
+// `rowStep` bytes apart. When it spans whole rows it is one contiguous run, so windows as wide as
+// the image (adaptive pooling to one column) pay no per-row loop overhead.
 
 @inline function runRows(W: i32, h0: i32, h1: i32, w0: i32, w1: i32): i32 {
   return w0 == 0 && w1 == W ? <i32>(h1 > h0) : max(h1 - h0, 0);
@@ -160,7 +161,7 @@ import {
   out: usize, index: usize, indexed: bool): void {
   const px = <usize>C << 2, firstIndex = h0 * W + w0;
   if (h0 >= h1 || w0 >= w1) {
-    // Only reachable with a geometry PyTorch's shape rules exclude; the backward skips the index.
+    // Only reachable with a geometry PyTorch's shape rules exclude: what PyTorch's loop would leave.
     for (let c = 0; c < C; c++) {
       store<f32>(out + (<usize>c << 2), -Infinity);
       if (indexed) store<i32>(index + (<usize>c << 2), firstIndex);
@@ -266,7 +267,8 @@ export function maxPool2dBackward(geom: usize, dy: usize, argmax: usize, dx: usi
       let d = image;
       for (let c = 0; c < C; c++, o += 4, d += 4) {
         const i = load<i32>(argmax + o);
-        // Only an empty window (impossible under PyTorch's shape rules) records an index outside the image.
+        // An index outside the image (only from an empty window, which PyTorch's shape rules
+        // exclude) is skipped rather than written out of bounds.
         if (<u32>i < pixels) {
           const p = d + (<usize>i * <usize>C << 2);
           store<f32>(p, load<f32>(p) + load<f32>(dy + o));

@@ -120,7 +120,8 @@ export function poolKernels(mem: JsMemory): PoolKernels {
       forEachWindow(g, poolWindow, (_win, out, image) => {
         for (let c = 0; c < g.c; c++) {
           const index = is[ao + out + c]!;
-          // An empty window (impossible under PyTorch's shape rules) records no valid position.
+          // An index outside the image (only from an empty window, which PyTorch's shape rules
+          // exclude) is skipped rather than written out of bounds.
           if (index < 0 || index >= pixels) continue;
           const o = dxo + image + index * g.c + c;
           xs[o] = mem.round(xs[o]! + xs[dyo + out + c]!);
