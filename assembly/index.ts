@@ -9,3 +9,4 @@ export function heapBase(): usize {
 export * from "./kernels/elementwise";
 export * from "./kernels/gemm";
 export * from "./kernels/conv";
+export * from "./kernels/pool";

@@ -9,6 +9,7 @@ import { jsMemory } from './memory.ts';
 import { elementwiseKernels } from './elementwise.ts';
 import { gemmKernels } from './gemm.ts';
 import { convKernels } from './conv.ts';
+import { poolKernels } from './pool.ts';
 
 export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
   const mem = jsMemory(views, dtype);
@@ -16,5 +17,6 @@ export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'):
     ...elementwiseKernels(mem),
     ...gemmKernels(mem),
     ...convKernels(mem),
+    ...poolKernels(mem),
   } as Kernels;
 }
