@@ -7,3 +7,6 @@ export function heapBase(): usize {
 }
 
 export * from "./kernels/elementwise";
+export * from "./kernels/reduce";
+export * from "./kernels/norm";
+export * from "./kernels/random";

@@ -7,10 +7,16 @@ import type { HeapViews } from '../heap.ts';
 import type { Kernels } from '../kernels.ts';
 import { jsMemory } from './memory.ts';
 import { elementwiseKernels } from './elementwise.ts';
+import { normKernels } from './norm.ts';
+import { randomKernels } from './random.ts';
+import { reduceKernels } from './reduce.ts';
 
 export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
   const mem = jsMemory(views, dtype);
   return {
     ...elementwiseKernels(mem),
+    ...reduceKernels(mem),
+    ...normKernels(mem),
+    ...randomKernels(mem),
   } as Kernels;
 }
