@@ -3,7 +3,8 @@
 // Each @inline helper below takes the op as an argument; called with a literal op, the optimiser
 // folds the dispatch away so every inner loop is branch-free.
 import { BCAST_A_STRIDES, BCAST_B_STRIDES, BCAST_SHAPE, word } from "../geometry";
-import { exp4, hsum, sigmoid4, tanh4 } from "./vmath";
+import { sumColumns, sumContiguous } from "./sums";
+import { exp4, sigmoid4, tanh4 } from "./vmath";
 
 // Mirrors BINARY_* and UNARY_* of src/backend/kernels.ts.
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3;
@@ -164,42 +165,36 @@ export function binaryBroadcast(op: i32, geom: usize, a: usize, b: usize, y: usi
   }
 }
 
-/** da[j] += dy[j]. */
-function accumulateRow(dy: usize, da: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(at(da, i), f32x4.add(v128.load(at(da, i)), v128.load(at(dy, i))));
-  for (; i < n; i++) store<f32>(at(da, i), load<f32>(at(da, i)) + load<f32>(at(dy, i)));
-}
-
-/** Σ dy[0..n) with four lane-wise partial sums (also keeps the rounding error lower). */
-function sumRow(dy: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(at(dy, i)));
-  let s = hsum(acc);
-  for (; i < n; i++) s += load<f32>(at(dy, i));
-  return s;
-}
-
 export function sumToShape(geom: usize, dy: usize, da: usize, daSize: i32): void {
   fill(da, 0, daSize);
   const k = runStart(geom, false);
   const len = runLength(geom, k);
   const aInc = runInc(geom, k, BCAST_A_STRIDES);
-  const e0 = outerExtent(geom, 0, k), e1 = outerExtent(geom, 1, k), e2 = outerExtent(geom, 2, k),
-    e3 = outerExtent(geom, 3, k), e4 = outerExtent(geom, 4, k);
+  // The outer dimensions just before the run along which `a` does not move send consecutive rows
+  // to the same target: they are summed as one group of rows (a bias gradient is one group).
+  let k2 = k;
+  while (k2 > 0 && (word(geom, BCAST_A_STRIDES + k2 - 1) == 0 || shapeAt(geom, k2 - 1) == 1)) k2--;
+  let group = 1;
+  for (let d = k2; d < k; d++) group *= shapeAt(geom, d);
+  const e0 = outerExtent(geom, 0, k2), e1 = outerExtent(geom, 1, k2), e2 = outerExtent(geom, 2, k2),
+    e3 = outerExtent(geom, 3, k2), e4 = outerExtent(geom, 4, k2);
   const a0 = word(geom, BCAST_A_STRIDES), a1 = word(geom, BCAST_A_STRIDES + 1),
     a2 = word(geom, BCAST_A_STRIDES + 2), a3 = word(geom, BCAST_A_STRIDES + 3),
     a4 = word(geom, BCAST_A_STRIDES + 4);
   let src = dy;
-  const rowBytes = <usize>len << 2;
+  const groupBytes = <usize>group * <usize>len << 2;
   for (let i0 = 0; i0 < e0; i0++) for (let i1 = 0; i1 < e1; i1++) for (let i2 = 0; i2 < e2; i2++) {
     for (let i3 = 0; i3 < e3; i3++) for (let i4 = 0; i4 < e4; i4++) {
       const dst = at(da, i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4);
-      if (aInc == 1) accumulateRow(src, dst, len);
-      else if (aInc == 0) store<f32>(dst, load<f32>(dst) + sumRow(src, len));
-      else for (let j = 0; j < len; j++) store<f32>(at(dst, j * aInc), load<f32>(at(dst, j * aInc)) + load<f32>(at(src, j)));
-      src += rowBytes;
+      if (aInc == 1) sumColumns(src, dst, group, len, len, true);
+      else if (aInc == 0) store<f32>(dst, load<f32>(dst) + <f32>sumContiguous(src, group * len));
+      else {
+        for (let r = 0; r < group; r++) for (let j = 0; j < len; j++) {
+          const t = at(dst, j * aInc);
+          store<f32>(t, load<f32>(t) + load<f32>(at(src, r * len + j)));
+        }
+      }
+      src += groupBytes;
     }
   }
 }

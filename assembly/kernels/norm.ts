@@ -1,10 +1,11 @@
 // Batch normalisation over [rows, channels] and local response normalisation across channels.
 //
 // Accuracy of the batch-norm sums: every per-channel sum is accumulated in float64 (f64x2 lanes,
-// promoted from the float32 data), and the variance is the centred second pass Σ(x − mean)², not
-// E[x²] − mean². With rows up to ~10^5 the result is then exact to float32 rounding, where a
-// float32 running sum would lose ~rows·2^-24 relative. The sums walk one block of channels down
-// all rows (stride = a row), keeping the block's accumulators in registers.
+// promoted from the float32 data or from float32 products dy·(x − mean)), and the variance is the
+// centred second pass Σ(x − mean)², not E[x²] − mean². For rows up to ~10^5 and beyond the sums
+// are then exact to float32 rounding, where a float32 running sum would lose up to ~rows·2^-24.
+// There is no scratch for per-channel float64 sums, so each pass walks one block of channels
+// (16 for the statistics, 8 for the backward) down all rows with the block's sums in registers.
 
 @inline function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);

@@ -3,6 +3,7 @@
 // inner > 1 runs SIMD across four neighbouring columns at once and walks the axis with stride
 // `inner`, so both layouts keep all four lanes busy. A leftover column uses the same code at
 // width 1 (one loaded lane, one stored lane).
+import { sumColumns, sumContiguous } from "./sums";
 import { exp4, expf, hmax, hsum } from "./vmath";
 
 @inline function at(p: usize, i: i32): usize {
@@ -21,34 +22,12 @@ import { exp4, expf, hmax, hsum } from "./vmath";
 
 // ---- reduceSum / broadcastAxis ------------------------------------------------------------------
 
-/** Σ of a contiguous run with two vector accumulators (halves the dependency chain and the error). */
-function sumRun(x: usize, n: i32): f32 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    a0 = f32x4.add(a0, v128.load(at(x, i)));
-    a1 = f32x4.add(a1, v128.load(at(x, i), 16));
-  }
-  if (i + 4 <= n) { a0 = f32x4.add(a0, v128.load(at(x, i))); i += 4; }
-  let s = hsum(f32x4.add(a0, a1));
-  for (; i < n; i++) s += load<f32>(at(x, i));
-  return s;
-}
-
-@inline function sumColumns(width: i32, x: usize, y: usize, len: i32, stride: usize): void {
-  let acc = f32x4.splat(0);
-  for (let l = 0; l < len; l++) acc = f32x4.add(acc, ld(width, x + <usize>l * stride));
-  st(width, y, acc);
-}
-
 export function reduceSum(x: usize, y: usize, outer: i32, len: i32, inner: i32): void {
-  const stride = <usize>inner << 2, block = <usize>len * stride;
+  const block = <usize>len * <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     const xo = x + <usize>o * block, yo = at(y, o * inner);
-    if (inner == 1) { store<f32>(yo, sumRun(xo, len)); continue; }
-    let i = 0;
-    for (; i + 4 <= inner; i += 4) sumColumns(4, at(xo, i), at(yo, i), len, stride);
-    for (; i < inner; i++) sumColumns(1, at(xo, i), at(yo, i), len, stride);
+    if (inner == 1) store<f32>(yo, <f32>sumContiguous(xo, len));
+    else sumColumns(xo, yo, len, inner, inner, false);
   }
 }
 
@@ -204,7 +183,7 @@ function softmaxBackwardImpl(y: usize, dy: usize, dx: usize, outer: i32, len: i3
     if (inner == 1) {
       let l = 0;
       if (log) {
-        const s = sumRun(dyo, len), sv = f32x4.splat(s);
+        const s = <f32>sumContiguous(dyo, len), sv = f32x4.splat(s);
         for (; l + 4 <= len; l += 4) {
           v128.store(at(dxo, l), f32x4.sub(v128.load(at(dyo, l)), f32x4.mul(exp4(v128.load(at(yo, l))), sv)));
         }

@@ -242,6 +242,19 @@ describe('sumToShape', () => {
     }
   });
 
+  it('sums a bias gradient over 10^5 rows to float32 rounding', () => {
+    const rows = 100_000, channels = 6, g = broadcastGeometry([channels], [rows, channels]);
+    const values = randomValues(rows * channels, 22).map((v) => v + 0.5);
+    const want = new Array<number>(channels).fill(0);
+    values.forEach((v, i) => { want[i % channels]! += Math.fround(v); });
+    for (const env of wasm) {
+      const dy = env.put(values), da = output(env, channels);
+      env.k.sumToShape(env.params(g.words), dy, da, channels);
+      expectClose(read(env, da, channels, 'bias gradient'), want, 1e-7, 0, env.name);
+      env.reset();
+    }
+  });
+
   it('wasm matches the twin for both operands of every case', () => {
     for (const [as, bs] of BROADCAST_CASES) {
       for (const [target, other] of [[as, bs], [bs, as]]) {

@@ -32,7 +32,7 @@ function matchesTwin(what: string, run: (env: KernelEnv) => Float64Array[], rtol
 /** [outer, len, inner]: inner = 1 (the fast path), inner not a multiple of 4, len 1, len 0. */
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 1], [2, 17, 1], [4, 10, 1], [1, 33, 1], [2, 3, 3], [2, 5, 4], [3, 7, 6],
-  [1, 9, 16], [2, 1, 5], [2, 4, 17], [1, 0, 3],
+  [1, 9, 16], [2, 1, 5], [2, 4, 17], [2, 3, 29], [1, 0, 3],
 ];
 const dims = ([o, l, i]: [number, number, number]) => `[${o}, ${l}, ${i}]`;
 
@@ -73,13 +73,17 @@ describe('reduceSum and broadcastAxis', () => {
     }
   });
 
-  it('wasm sums 10^5 values to float32 accuracy', () => {
-    const n = 100_000, values = randomValues(n, 5).map((v) => v + 1);
-    const exact = values.reduce((s, v) => s + Math.fround(v), 0);
+  it('wasm sums 10^5 values to float32 rounding, along a contiguous axis and down columns', () => {
+    const n = 100_000, channels = 6, values = randomValues(n * channels, 5).map((v) => v + 0.5);
+    const whole = Array.from(values, Math.fround).reduce((s, v) => s + v, 0);
+    const columns = new Array<number>(channels).fill(0);
+    values.forEach((v, i) => { columns[i % channels]! += Math.fround(v); });
     for (const env of wasm) {
-      const x = env.put(values), y = output(env, 1);
-      env.k.reduceSum(x, y, 1, n, 1);
-      expect(Math.abs(read(env, y, 1, 'sum')[0]! - exact) / exact).toBeLessThan(2e-5);
+      const x = env.put(values), y = output(env, 1), yc = output(env, channels);
+      env.k.reduceSum(x, y, 1, n * channels, 1);
+      env.k.reduceSum(x, yc, 1, n, channels);
+      expectClose(read(env, y, 1, 'sum'), [whole], 1e-7, 0, env.name);
+      expectClose(read(env, yc, channels, 'column sums'), columns, 1e-7, 0, env.name);
       env.reset();
     }
   });

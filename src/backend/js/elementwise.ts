@@ -109,8 +109,10 @@ export function elementwiseKernels(mem: JsMemory): ElementwiseKernels {
     sumToShape(geom, dy, da, daSize) {
       const f = mem.float, s = mem.shift;
       const dyo = dy >> s, dao = da >> s;
-      f.fill(0, dao, dao + daSize);
-      forEachBroadcast(mem.i32, geom, (i, ai) => { f[dao + ai] = f[dao + ai]! + f[dyo + i]!; });
+      // Summed in float64 and rounded once, so the reference stays exact for long reductions.
+      const sums = new Float64Array(daSize);
+      forEachBroadcast(mem.i32, geom, (i, ai) => { sums[ai] = sums[ai]! + f[dyo + i]!; });
+      f.set(sums, dao);
     },
 
     affine(x, alpha, beta, y, n) {
