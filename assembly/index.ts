@@ -10,3 +10,6 @@ export * from "./kernels/elementwise";
 export * from "./kernels/gemm";
 export * from "./kernels/conv";
 export * from "./kernels/pool";
+export * from "./kernels/reduce";
+export * from "./kernels/norm";
+export * from "./kernels/random";

@@ -10,6 +10,9 @@ import { elementwiseKernels } from './elementwise.ts';
 import { gemmKernels } from './gemm.ts';
 import { convKernels } from './conv.ts';
 import { poolKernels } from './pool.ts';
+import { normKernels } from './norm.ts';
+import { randomKernels } from './random.ts';
+import { reduceKernels } from './reduce.ts';
 
 export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
   const mem = jsMemory(views, dtype);
@@ -18,5 +21,8 @@ export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'):
     ...gemmKernels(mem),
     ...convKernels(mem),
     ...poolKernels(mem),
+    ...reduceKernels(mem),
+    ...normKernels(mem),
+    ...randomKernels(mem),
   } as Kernels;
 }
