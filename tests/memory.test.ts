@@ -178,7 +178,7 @@ describe('tensors over the linear memory', () => {
     const u = sn.rand([1000], { seed: 1, low: -2, high: 2 }).dataSync();
     expect(Math.min(...u)).toBeGreaterThanOrEqual(-2);
     expect(Math.max(...u)).toBeLessThan(2);
-    const n = sn.randn([20000], { seed: 9 }).dataSync();
+    const n = Array.from(sn.randn([20000], { seed: 9 }).dataSync());
     const mean = n.reduce((s, v) => s + v, 0) / n.length;
     const variance = n.reduce((s, v) => s + (v - mean) ** 2, 0) / n.length;
     expect(Math.abs(mean)).toBeLessThan(0.03);

@@ -24,5 +24,5 @@ export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'):
     ...reduceKernels(mem),
     ...normKernels(mem),
     ...randomKernels(mem),
-  } as Kernels;
+  };
 }
