@@ -19,3 +19,4 @@ export * as io from './io/index.ts';
 export * as data from './data/dataset.ts';
 export { trainStep, trainEpoch, evaluate, argmaxRows } from './train.ts';
 export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts';
+export * as viz from './viz/index.ts';
