@@ -1,0 +1,3 @@
+/** The plain-SIMD kernels as a compiled module (a module import: workerd, wrangler). */
+declare const kernels: WebAssembly.Module;
+export default kernels;
