@@ -1,6 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // tests/runtimes/consumer.js imports the package by name; inside vitest it runs over the sources
+    // (the reference), while the real runtimes resolve the same name to dist/ through `exports`.
+    alias: [{ find: /^simdnet$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
