@@ -1,0 +1,86 @@
+/**
+ * The package as users get it: the exports map points at built files, the code that hosts load
+ * uses no Node-only API and nothing workerd or a strict CSP forbids, the declarations type-check a
+ * TypeScript consumer, and the download stays within the size budget.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireFreshDist, root } from './helpers/dist.ts';
+
+beforeAll(() => requireFreshDist());
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function targets(value: unknown): string[] {
+  return typeof value === 'string' ? [value] : Object.values(value as object).flatMap(targets);
+}
+
+describe('the package', () => {
+  it('every path of the exports map exists, and workerd gets its own entry', () => {
+    for (const path of targets(pkg.exports)) expect(existsSync(join(root, path)), path).toBe(true);
+    expect(pkg.exports['.'].workerd).toBe('./dist/index.workerd.js');
+    expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'workerd', 'default']);
+  });
+
+  it('the code the library entries load has no Node-only API, no dynamic import, no eval', () => {
+    const files = readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js') && f !== 'data.js');
+    expect(files).toEqual(expect.arrayContaining(['index.js', 'index.workerd.js']));
+    // Global names only (not a member such as model.eval()); eval and Function only when called with code.
+    const global = (pattern: string) => new RegExp(`(?<![\\w$.])${pattern}`);
+    const forbidden: [string, RegExp][] = [
+      ['a node: import', /["']node:/], ['process', global('process\\s*\\.')], ['Buffer', global('Buffer\\b')],
+      ['require()', global('require\\s*\\(')], ['dynamic import()', global('import\\s*\\(')], ['import.meta', /import\.meta/],
+      ['eval', global('eval\\s*\\((?!\\))')], ['Function()', global('Function\\s*\\((?!\\))')],
+    ];
+    for (const file of files) {
+      const code = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const [what, pattern] of forbidden) expect(pattern.test(code), `${file} uses ${what}`).toBe(false);
+    }
+  });
+
+  it('the declarations type-check a strict TypeScript consumer that imports simdnet and simdnet/data by name', () => {
+    // Inside the package folder, so that the consumer resolves the package by its own name.
+    const dir = join(root, 'artifacts', 'typed-consumer');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'consumer.ts'), [
+      "import * as sn from 'simdnet';",
+      "import { loadMnist, type ImageDataset } from 'simdnet/data';",
+      'export async function main(): Promise<number> {',
+      '  const info: sn.InitResult = await sn.init();',
+      "  const model = sn.zoo.lenet5({ variant: 'modern' });",
+      '  const digits: ImageDataset = loadMnist();',
+      '  const x = sn.tensor(digits.images.subarray(0, 784), [1, 28, 28, 1]);',
+      '  const tape = new sn.GradientTape();',
+      '  const y = tape.record(() => sn.sum(sn.conv2d(x, sn.zeros([2, 3, 3, 1]))));',
+      '  const [dx] = tape.gradient(y, [x]);',
+      "  return dx!.shape[1]! + model.numParameters() + (info.backend === 'wasm' ? 1 : 0);",
+      '}',
+      '',
+    ].join('\n'));
+    for (const resolution of ['node16', 'bundler']) {
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: {
+          target: 'es2022', module: resolution === 'node16' ? 'node16' : 'esnext', moduleResolution: resolution,
+          strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['es2022', 'dom'],
+        },
+        files: ['consumer.ts'],
+      }));
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+      } catch (error) {
+        output = String((error as { stdout?: string }).stdout ?? error);
+      }
+      expect(output, `moduleResolution ${resolution}`).toBe('');
+    }
+  });
+
+  it('npm run size: the JS and wasm of each entry stay within 100 KB gzipped', () => {
+    const report = execFileSync(process.execPath, [join(root, 'scripts', 'size.mjs')], { encoding: 'utf8' });
+    expect(report).toMatch(/index\.js \(kernels embedded as base64\)/);
+    expect(report).toMatch(/index\.workerd\.js \(kernels as wasm module imports\)/);
+  });
+});
