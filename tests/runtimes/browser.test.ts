@@ -24,7 +24,7 @@ beforeAll(async () => {
   const worker = await bundle('tests/runtimes/hosts/browser-worker.js', { conditions: ['browser'], platform: 'browser' });
   server = await startStaticServer({
     routes: { '/dist/': `${root}dist`, '/tests/runtimes/': `${root}tests/runtimes` },
-    generated: { '/bundles/browser-worker.js': () => worker },
+    generated: { '/bundles/browser-worker.js': () => worker, '/case/lenet5.safetensors': () => testCase.weights },
   });
   browser = await launchChromium();
   page = await browser.newPage();
@@ -39,7 +39,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const input = () => ({ weights: Array.from(testCase.weights), digit: testCase.digit });
+const input = () => ({ weightsUrl: '/case/lenet5.safetensors', digit: testCase.digit });
 
 describe('Chromium', () => {
   it('the page is not cross-origin isolated (no COOP/COEP needed) and has WebAssembly SIMD', async () => {
@@ -48,9 +48,9 @@ describe('Chromium', () => {
   });
 
   it('page: conv2d forward and gradients and LeNet-5 give the same numbers as Node', async () => {
-    const result = await page.evaluate(async ({ weights, digit }) => {
+    const result = await page.evaluate(async ({ weightsUrl, digit }) => {
       const { run } = (window as unknown as { consumer: { run: (i: unknown) => Promise<unknown> } }).consumer;
-      return run({ weights: new Uint8Array(weights), digit });
+      return run({ weights: new Uint8Array(await (await fetch(weightsUrl)).arrayBuffer()), digit });
     }, input()) as RunResult;
     expect(result.host).toEqual({ backend: 'wasm', simd: 'relaxed' });
     expectSameRun(result, await run({ ...testCase, init: { relaxedSimd: true } }), 'Chromium page');
@@ -58,13 +58,14 @@ describe('Chromium', () => {
   });
 
   it('module Web Worker: the same numbers as Node', async () => {
-    const reply = await page.evaluate(async ({ weights, digit }) => {
+    const reply = await page.evaluate(async ({ weightsUrl, digit }) => {
+      const weights = new Uint8Array(await (await fetch(weightsUrl)).arrayBuffer());
       const worker = new Worker('/bundles/browser-worker.js', { type: 'module' });
       try {
         return await new Promise<{ result?: unknown; error?: string }>((resolve) => {
           worker.onmessage = (event) => resolve(event.data);
           worker.onerror = (event) => resolve({ error: `worker error: ${event.message}` });
-          worker.postMessage({ weights: new Uint8Array(weights), digit });
+          worker.postMessage({ weights, digit });
         });
       } finally {
         worker.terminate();
