@@ -33,7 +33,7 @@ console.log(`parameters: ${model.numParameters().toLocaleString('en-US')}`);
 // The RBF distances of the classic head are large (up to ~600), so its gradients are too: Adam's
 // per-parameter scaling trains it without the paper's diagonal Levenberg–Marquardt step sizes.
 const optimizerName = args.optimizer || (classic ? 'adam' : 'sgd');
-const lr = args.lr || (optimizerName === 'adam' ? 1e-3 : 0.05);
+const lr = args.lr || (optimizerName === 'adam' ? 2e-3 : 0.05);
 const optimizer = optimizerName === 'adam'
   ? new sn.optim.Adam(model.parameters(), { lr })
   : new sn.optim.SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
