@@ -16,7 +16,7 @@ export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';
 export * as zoo from './zoo/index.ts';
 export * as io from './io/index.ts';
-export * as data from './data/dataset.ts';
+export * as data from './data/portable.ts';
 export { trainStep, trainEpoch, evaluate, argmaxRows } from './train.ts';
 export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts';
 export * as viz from './viz/index.ts';

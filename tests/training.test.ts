@@ -40,15 +40,14 @@ describe('training LeNet-5', () => {
     expect(run()).toBe(run());
   });
 
-  it('two epochs on 2,000 digits reach well above chance on held-out digits, for both variants', () => {
+  it('three epochs on 2,000 digits reach well above chance on held-out digits, for both variants', () => {
     const [train, test] = split(subset(digits, Int32Array.from({ length: 2500 }, (_, i) => i * 4)), 2000, 1);
     for (const variant of ['modern', 'classic'] as const) {
       const model = sn.zoo.lenet5({ variant, seed: 1 });
-      const optimizer = new sn.optim.SGD(model.parameters(), { lr: variant === 'classic' ? 0.02 : 0.05, momentum: 0.9 });
+      const optimizer = new sn.optim.Adam(model.parameters(), { lr: 2e-3 });
       const random = new sn.Random(1);
-      const first = sn.trainEpoch(model, train, { batchSize: 32, optimizer, random });
-      const second = sn.trainEpoch(model, train, { batchSize: 32, optimizer, random });
-      expect(second.loss, variant).toBeLessThan(first.loss);
+      const losses = [1, 2, 3].map(() => sn.trainEpoch(model, train, { batchSize: 32, optimizer, random }).loss);
+      expect(losses[2]!, variant).toBeLessThan(losses[0]!);
       expect(sn.evaluate(model, test).accuracy, variant).toBeGreaterThan(0.85);
       model.dispose();
     }

@@ -7,23 +7,7 @@
 // There is no scratch for per-channel float64 sums, so each pass walks one block of channels
 // (16 for the statistics, 8 for the backward) down all rows with the block's sums in registers.
 
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
-
-@inline function lo2(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v);
-}
-
-@inline function hi2(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-}
-
-/** Narrows two f64x2 halves back to one f32x4. */
-@inline function narrow(lo: v128, hi: v128): v128 {
-  const l = f32x4.demote_f64x2_zero(lo), h = f32x4.demote_f64x2_zero(hi);
-  return i32x4.shuffle(l, h, 0, 1, 4, 5);
-}
+import { at, hi2, lo2, narrow } from "./sums";
 
 // ---- statistics ---------------------------------------------------------------------------------
 

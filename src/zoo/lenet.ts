@@ -2,12 +2,11 @@
  * LeNet-5 (LeCun, Bottou, Bengio & Haffner 1998), two ways:
  * - `classic`, faithful to the paper: 32×32 input, scaled-tanh squashing, trainable subsampling,
  *   C3's partial connection table, and 10 Euclidean RBF output units — 60,000 trainable parameters
- *   in C1…F6. Its forward returns the negated RBF distances, so the class with the smallest
- *   distance has the largest score and softmax cross-entropy on the scores is the paper's
- *   discriminative criterion (eq. 9) with the constant j → ∞.
+ *   in C1…F6. Its forward returns the negated RBF distances (scaled, see EuclideanRBF), so the class
+ *   with the smallest distance has the largest score.
  * - `modern`: ReLU, max pooling, dense C3 and a Linear 84→10 head: 61,706 parameters.
  */
-import { add, affine, mul, neg, scaledTanh, square } from '../ops/elementwise.ts';
+import { add, affine, mul, scaledTanh, square } from '../ops/elementwise.ts';
 import { gather } from '../ops/gather.ts';
 import { linear } from '../ops/linear.ts';
 import { avgPool2d } from '../ops/pool.ts';
@@ -93,10 +92,15 @@ function connectionInit(shape: number[], table: readonly (readonly number[])[], 
   return tensor(values, shape);
 }
 
-/** The output layer: yᵢ = Σⱼ (xⱼ − wᵢⱼ)², with fixed ±1 codes as the weights (a buffer, not trained). */
+/**
+ * The output layer: yᵢ = Σⱼ (xⱼ − wᵢⱼ)², with fixed ±1 codes as the weights (a buffer, not trained).
+ * forward() returns the scores −yᵢ / temperature: softmax cross-entropy on them is the paper's
+ * criterion (eq. 9, j → ∞) with the distances scaled down, because the paper's per-parameter
+ * step sizes (diagonal Levenberg–Marquardt) are not what SGD or Adam use; the ranking is unchanged.
+ */
 export class EuclideanRBF extends Module {
   weight: Tensor;
-  constructor(readonly inFeatures: number, readonly classes: number, seed = 1998) {
+  constructor(readonly inFeatures: number, readonly classes: number, seed = 1998, readonly temperature = 10) {
     super();
     const r = new Random(seed);
     const codes = Array.from({ length: classes * inFeatures }, () => (r.uniform() < 0.5 ? -1 : 1));
@@ -108,9 +112,9 @@ export class EuclideanRBF extends Module {
     const ww = sum(square(this.weight), { axis: 1 });
     return add(add(xx, affine(linear(x, this.weight), -2)), ww);
   }
-  /** Negated distances: scores whose argmax is the nearest code. */
+  /** Scores −y / temperature: the argmax is the nearest code. */
   forward(x: Tensor): Tensor {
-    return neg(this.distances(x));
+    return affine(this.distances(x), -1 / this.temperature);
   }
   override extraRepr(): string { return `${this.inFeatures}, ${this.classes}`; }
 }

@@ -4,6 +4,8 @@
  * every float input, and any updated state (`extra`) must match PyTorch's float64 numbers.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { relativeL2 } from './compare.ts';
 import * as sn from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 
@@ -114,4 +116,23 @@ export function runCase(c: FixtureCase, dtype: sn.FloatDtype): CaseResult {
     for (const name of Object.keys(c.extra ?? {})) result.extra[name] = Float64Array.from(inputs[name]!.dataSync());
     return result;
   });
+}
+
+/** Declares one test per fixture case: output, gradients and updated state within `tolerance` (relative L2). */
+export function describeFixtureSuites(label: string, init: sn.InitOptions, dtype: sn.FloatDtype, tolerance: number): void {
+  beforeAll(async () => {
+    await sn.init(init);
+  });
+  for (const { file, cases } of loadFixtureFiles()) {
+    describe(`PyTorch fixtures ${file} on ${label}`, () => {
+      for (const c of cases) {
+        it(`${c.name}: output and gradients match PyTorch within ${tolerance}`, () => {
+          const r = runCase(c, dtype);
+          expect(relativeL2(r.output, c.output.data), 'output').toBeLessThan(tolerance);
+          for (const [name, g] of Object.entries(c.grads)) expect(relativeL2(r.grads[name]!, g.data), `d/d${name}`).toBeLessThan(tolerance);
+          for (const [name, e] of Object.entries(c.extra ?? {})) expect(relativeL2(r.extra[name]!, e.data), `updated ${name}`).toBeLessThan(tolerance);
+        });
+      }
+    });
+  }
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Backend, createBackend } from '../../src/backend/backend.ts';
 import type { Kernels } from '../../src/backend/kernels.ts';
 import { relaxedSimdSupported } from '../../src/backend/wasm.ts';
+import { expectClose } from './compare.ts';
 
 export interface KernelEnv {
   name: string;
@@ -68,4 +69,36 @@ export async function kernelEnvs(): Promise<{ js: KernelEnv; js64: KernelEnv; wa
     wasm.push(makeEnv('wasm-relaxed', relaxed, 'float32'));
   }
   return { js: makeEnv('js', js, 'float32'), js64: makeEnv('js-float64', js, 'float64'), wasm };
+}
+
+/** NaN-filled elements allocated past each output: a kernel that writes beyond its output changes them. */
+export const GUARD = 4;
+
+/** An output buffer of n elements followed by GUARD guard elements. */
+export function allocOutput(env: KernelEnv, n: number): number {
+  return env.alloc(n + GUARD);
+}
+
+/** Reads an output of allocOutput, checking every element was written and no guard was touched. */
+export function readOutput(env: KernelEnv, ptr: number, n: number, what: string, allowNaN = false): Float64Array {
+  const all = env.get(ptr, n + GUARD);
+  for (let i = n; i < n + GUARD; i++) {
+    if (!Number.isNaN(all[i])) throw new Error(`${env.name} ${what}: element ${i} past the end was written`);
+  }
+  const out = all.subarray(0, n);
+  const unwritten = allowNaN ? -1 : out.findIndex(Number.isNaN);
+  if (unwritten >= 0) throw new Error(`${env.name} ${what}: element ${unwritten} was not written`);
+  return out;
+}
+
+/** Runs the same computation on the JS twin and on each wasm build and compares every output. */
+export function matchesTwin(envs: { js: KernelEnv; wasm: KernelEnv[] }, what: string,
+  run: (env: KernelEnv) => Float64Array[], rtol = 1e-6, atol = 1e-7): void {
+  const expected = run(envs.js);
+  envs.js.reset();
+  for (const env of envs.wasm) {
+    const actual = run(env);
+    env.reset();
+    actual.forEach((a, i) => expectClose(a, expected[i]!, rtol, atol, `${env.name} ${what} (output ${i})`));
+  }
 }

@@ -5,39 +5,17 @@ import {
   UNARY_SCALED_TANH, UNARY_SIGMOID, UNARY_SQUARE, UNARY_TANH,
 } from '../../src/backend/kernels.ts';
 import { expectClose, randomValues } from '../helpers/compare.ts';
-import { kernelEnvs, type KernelEnv } from '../helpers/kernel-harness.ts';
+import { allocOutput as output, kernelEnvs, matchesTwin as compareWithTwin, readOutput as read, type KernelEnv } from '../helpers/kernel-harness.ts';
 
 let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[], envs: KernelEnv[];
+const matchesTwin = (what: string, run: (env: KernelEnv) => Float64Array[], rtol = 1e-6, atol = 1e-7) =>
+  compareWithTwin({ js, wasm }, what, run, rtol, atol);
+
 beforeAll(async () => {
   ({ js, js64, wasm } = await kernelEnvs());
   envs = [js, js64, ...wasm];
 });
 
-const GUARD = 4;
-/** An output buffer of n elements plus a NaN guard behind it. */
-const output = (env: KernelEnv, n: number) => env.alloc(n + GUARD);
-/** Reads n outputs, checking the guard is untouched and (unless allowed) that all n were written. */
-function read(env: KernelEnv, ptr: number, n: number, what: string, allowNaN = false): Float64Array {
-  const all = env.get(ptr, n + GUARD);
-  for (let i = n; i < n + GUARD; i++) expect(all[i], `${env.name} ${what}: element ${i} past the end`).toBeNaN();
-  const out = all.subarray(0, n);
-  if (!allowNaN) {
-    const i = out.findIndex(Number.isNaN);
-    expect(i, `${env.name} ${what}: element ${i} was not written`).toBe(-1);
-  }
-  return out;
-}
-
-/** Runs the same computation on the JS twin and on each wasm build and compares the outputs. */
-function matchesTwin(what: string, run: (env: KernelEnv) => Float64Array[], rtol = 1e-6, atol = 1e-7): void {
-  const expected = run(js);
-  js.reset();
-  for (const env of wasm) {
-    const actual = run(env);
-    env.reset();
-    actual.forEach((a, i) => expectClose(a, expected[i]!, rtol, atol, `${env.name} ${what} (output ${i})`));
-  }
-}
 
 const SIZES = [0, 1, 3, 4, 5, 8, 17, 33];
 

@@ -1,33 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randomValues } from '../helpers/compare.ts';
-import { kernelEnvs, type KernelEnv } from '../helpers/kernel-harness.ts';
+import { allocOutput as output, kernelEnvs, matchesTwin as compareWithTwin, readOutput as read, type KernelEnv } from '../helpers/kernel-harness.ts';
 
 let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[], envs: KernelEnv[];
+const matchesTwin = (what: string, run: (env: KernelEnv) => Float64Array[], rtol = 1e-5, atol = 1e-6) =>
+  compareWithTwin({ js, wasm }, what, run, rtol, atol);
+
 beforeAll(async () => {
   ({ js, js64, wasm } = await kernelEnvs());
   envs = [js, js64, ...wasm];
 });
 
-const GUARD = 4;
-const output = (env: KernelEnv, n: number) => env.alloc(n + GUARD);
-function read(env: KernelEnv, ptr: number, n: number, what: string): Float64Array {
-  const all = env.get(ptr, n + GUARD);
-  for (let i = n; i < n + GUARD; i++) expect(all[i], `${env.name} ${what}: element ${i} past the end`).toBeNaN();
-  const out = all.subarray(0, n);
-  const i = out.findIndex(Number.isNaN);
-  expect(i, `${env.name} ${what}: element ${i} was not written`).toBe(-1);
-  return out;
-}
-
-function matchesTwin(what: string, run: (env: KernelEnv) => Float64Array[], rtol = 1e-5, atol = 1e-6): void {
-  const expected = run(js);
-  js.reset();
-  for (const env of wasm) {
-    const actual = run(env);
-    env.reset();
-    actual.forEach((a, i) => expectClose(a, expected[i]!, rtol, atol, `${env.name} ${what} (output ${i})`));
-  }
-}
 
 /** [outer, len, inner]: inner = 1 (the fast path), inner not a multiple of 4, len 1, len 0. */
 const SHAPES: [number, number, number][] = [

@@ -1,24 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import * as sn from '../../src/index.ts';
-import { relativeL2 } from '../helpers/compare.ts';
-import { loadFixtureFiles, runCase } from '../helpers/fixtures.ts';
+import { describeFixtureSuites } from '../helpers/fixtures.ts';
 
-// In float64 the JS twins should reproduce PyTorch's float64 to rounding noise.
-const TOLERANCE = 1e-10;
-
-beforeAll(async () => {
-  await sn.init({ backend: 'js' });
-});
-
-for (const { file, cases } of loadFixtureFiles()) {
-  describe(`PyTorch fixtures ${file} on the JS twins (float64)`, () => {
-    for (const c of cases) {
-      it(`${c.name}: output and gradients match PyTorch within ${TOLERANCE}`, () => {
-        const r = runCase(c, 'float64');
-        expect(relativeL2(r.output, c.output.data), 'output').toBeLessThan(TOLERANCE);
-        for (const [name, g] of Object.entries(c.grads)) expect(relativeL2(r.grads[name]!, g.data), `d/d${name}`).toBeLessThan(TOLERANCE);
-        for (const [name, e] of Object.entries(c.extra ?? {})) expect(relativeL2(r.extra[name]!, e.data), `updated ${name}`).toBeLessThan(TOLERANCE);
-      });
-    }
-  });
-}
+// In float64 the JS twins reproduce PyTorch's float64 to rounding noise.
+describeFixtureSuites('the JS twins (float64)', { backend: 'js' }, 'float64', 1e-10);
