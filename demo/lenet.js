@@ -9,6 +9,8 @@ import { SIDE } from './digit.js';
 export const WEIGHTS_URL = new URL('../weights/lenet5-modern.safetensors', import.meta.url);
 export const DIGITS_URL = new URL('../build/demo-digits.bin', import.meta.url);
 const MEAN = 0.1307, STD = 0.3081;
+/** The normalised value of a blank pixel. */
+export const BACKGROUND = (0 - MEAN) / STD;
 
 export function createModel(seed = 1) {
   return sn.zoo.lenet5({ variant: 'modern', seed });
@@ -16,7 +18,7 @@ export function createModel(seed = 1) {
 
 /** A 28×28 digit (grey levels 0–1) as LeNet-5's input: padded to 32×32 and normalised, [1, 32, 32, 1]. */
 export function inputTensor(pixels) {
-  const input = new Float32Array(32 * 32).fill((0 - MEAN) / STD);
+  const input = new Float32Array(32 * 32).fill(BACKGROUND);
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) input[(y + 2) * 32 + x + 2] = (pixels[y * SIDE + x] - MEAN) / STD;
   }
