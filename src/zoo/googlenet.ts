@@ -22,7 +22,7 @@
  */
 import { add, mul } from '../ops/elementwise.ts';
 import { concat } from '../ops/shape.ts';
-import { describe } from '../ops/validate.ts';
+import { describe, positiveInt } from '../ops/validate.ts';
 import { tensor, type Tensor } from '../tensor.ts';
 import type { FlattenedLinears } from '../io/torchvision.ts';
 import type { InitOptions, Initializer } from '../nn/init.ts';
@@ -98,7 +98,10 @@ export class Inception extends Module {
    * module — which shows what the bottlenecks save.
    */
   multiplyAdds(height: number, width: number, options: { reductions?: boolean } = {}): number {
+    positiveInt('Inception.multiplyAdds', 'height', height);
+    positiveInt('Inception.multiplyAdds', 'width', width);
     const reductions = options.reductions ?? true;
+    if (typeof reductions !== 'boolean') throw new TypeError(`simdnet: Inception.multiplyAdds: reductions must be a boolean, got ${describe(reductions)}`);
     const conv = (m: Module, inC: number) => {
       const c = (m as BasicConv2d).conv;
       return height * width * c.outChannels * c.kernelSize[0] * c.kernelSize[1] * inC;

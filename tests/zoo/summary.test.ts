@@ -140,6 +140,7 @@ describe('GoogLeNet: what the 1×1 reductions save', () => {
     expect(without).toBe(231_211_008);
     expect(m.inception3a.multiplyAdds(28, 28)).toBe(withReductions);
     expect(m.inception3a.multiplyAdds(28, 28, { reductions: false })).toBe(without);
+    expect(() => m.inception3a.multiplyAdds(0, 28)).toThrow(/Inception\.multiplyAdds: height must be a positive integer, got 0/);
     const rows = s.rows.filter((r) => r.name.startsWith('inception3a.'));
     expect(rows.reduce((n, r) => n + r.multiplyAdds, 0)).toBe(withReductions);
     expect(rows.find((r) => r.name === 'inception3a.branch2.1.conv')!.outputShape).toEqual([1, 28, 28, 128]);
