@@ -56,7 +56,9 @@ export function initWeight(kind: Initializer, shape: Shape, o: InitOptions = {})
   if (typeof kind === 'function') {
     const t = kind(shape, o);
     if (!(t instanceof Tensor) || t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new TypeError(`simdnet: a custom initializer must return a tensor of shape [${shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : String(t)}`);
+      const got = t instanceof Tensor ? `[${t.shape.join(', ')}]` : String(t);
+      if (t instanceof Tensor) t.dispose();
+      throw new TypeError(`simdnet: a custom initializer must return a tensor of shape [${shape.join(', ')}], got ${got}`);
     }
     return t;
   }

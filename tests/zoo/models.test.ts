@@ -114,6 +114,14 @@ describe('architecture', () => {
 });
 
 describe('initialisation follows torchvision (and the papers for the original AlexNet and ZFNet)', () => {
+  it('layers take the zoo\'s schemes as custom initializers, which must return the asked shape', () => {
+    const ok = new sn.nn.Linear(3, 2, { init: (shape) => sn.full(shape, 0.5) });
+    expect([...ok.weight.dataSync()]).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(() => new sn.nn.Conv2d(1, 2, 3, { init: () => sn.zeros([2, 3]) }))
+      .toThrow(/a custom initializer must return a tensor of shape \[2, 3, 3, 1\], got \[2, 3\]/);
+    ok.dispose();
+  });
+
   it('ResNet: He normal with fan_out for convolutions, batch norm 1 / 0; zeroInitResidual zeroes each block\'s last γ', () => {
     const m = sn.zoo.resnet18({ seed: 1, zeroInitResidual: true, numClasses: 10 });
     const w = m.layer3[1] as sn.zoo.BasicBlock;
