@@ -11,6 +11,9 @@ export interface LatencyResult {
   name: string;
   medianMs: number;
   minMs: number;
+  /** Process CPU time per call: close to the latency of an idle machine when the wall clock is
+   *  inflated by other work on shared cores (single-threaded runs only). */
+  cpuMs: number;
   runs: number;
 }
 
@@ -18,15 +21,17 @@ export interface LatencyResult {
 export function timeForward(name: string, forward: () => void, runs: number): LatencyResult {
   forward();
   const times: number[] = [];
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     forward();
     times.push(performance.now() - start);
   }
+  const cpu = process.cpuUsage(cpuStart);
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
   const medianMs = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { name, medianMs, minMs: times[0]!, runs };
+  return { name, medianMs, minMs: times[0]!, cpuMs: (cpu.user + cpu.system) / 1000 / runs, runs };
 }
 
 async function simdnet(runs: number): Promise<LatencyResult> {
@@ -47,5 +52,6 @@ if (!Number.isSafeInteger(runs) || runs < 1) throw new TypeError(`runs must be a
 const macs = 1_814_073_344;
 console.log(`ResNet-18 forward, 1×224×224×3, median of ${runs} runs after a warm-up`);
 for (const r of [await simdnet(runs)]) {
-  console.log(`${r.name.padEnd(28)} ${r.medianMs.toFixed(1).padStart(8)} ms median  ${r.minMs.toFixed(1).padStart(8)} ms min  ${(2 * macs / r.medianMs / 1e6).toFixed(1).padStart(6)} GFLOP/s`);
+  console.log(`${r.name.padEnd(28)} ${r.medianMs.toFixed(1).padStart(8)} ms median  ${r.minMs.toFixed(1).padStart(8)} ms min  ` +
+    `${r.cpuMs.toFixed(1).padStart(8)} ms CPU  ${(2 * macs / r.medianMs / 1e6).toFixed(1).padStart(6)} GFLOP/s (median)`);
 }
