@@ -20,3 +20,5 @@ export * as data from './data/portable.ts';
 export { trainStep, trainEpoch, evaluate, argmaxRows } from './train.ts';
 export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts';
 export * as viz from './viz/index.ts';
+export { summary } from './nn/summary.ts';
+export type { Summary, SummaryRow, SummaryTotals, SummaryOptions } from './nn/summary.ts';

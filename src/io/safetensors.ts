@@ -9,6 +9,8 @@ import { Tensor } from '../tensor.ts';
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+/** Whether typed arrays are little-endian here, as safetensors is (then tensors are copied as bytes). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** The reference implementation's cap on the header (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -117,6 +119,18 @@ function checkEntry(name: string, value: unknown): { dtype: SafetensorsDtype; sh
 
 /** Copies (never views: the data may be unaligned) and widens or narrows to float32 / int32. */
 function decode(name: string, dtype: SafetensorsDtype, view: DataView, at: number, n: number): Float32Array | Int32Array {
+  // On little-endian hosts (all the usual ones) whole tensors are byte copies: a 500 MB VGG checkpoint
+  // decodes in a fraction of a second instead of seconds element by element.
+  if (LITTLE_ENDIAN && (dtype === 'F32' || dtype === 'I32')) {
+    const out = dtype === 'F32' ? new Float32Array(n) : new Int32Array(n);
+    new Uint8Array(out.buffer).set(new Uint8Array(view.buffer, view.byteOffset + at, 4 * n));
+    return out;
+  }
+  if (LITTLE_ENDIAN && dtype === 'F64') {
+    const wide = new Float64Array(n);
+    new Uint8Array(wide.buffer).set(new Uint8Array(view.buffer, view.byteOffset + at, 8 * n));
+    return Float32Array.from(wide);
+  }
   switch (dtype) {
     case 'F32': { const out = new Float32Array(n); for (let i = 0; i < n; i++) out[i] = view.getFloat32(at + 4 * i, true); return out; }
     case 'F64': { const out = new Float32Array(n); for (let i = 0; i < n; i++) out[i] = view.getFloat64(at + 8 * i, true); return out; }
@@ -210,6 +224,11 @@ export function writeSafetensors(tensors: Record<string, SaveValue> | Map<string
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const e of entries) {
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), at);
+      at += e.data.byteLength;
+      continue;
+    }
     for (let i = 0; i < e.data.length; i++) {
       if (e.dtype === 'F64') view.setFloat64(at + 8 * i, e.data[i]!, true);
       else if (e.dtype === 'I32') view.setInt32(at + 4 * i, e.data[i]!, true);

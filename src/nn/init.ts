@@ -3,7 +3,7 @@
  * [out, kh, kw, in], fanIn = in·kh·kw and fanOut = out·kh·kw; for a Linear [out, in], in and out.
  */
 import { defaultRandom, Random } from '../random.ts';
-import { empty, sizeOf, writeValues, type Shape, type Tensor } from '../tensor.ts';
+import { empty, sizeOf, Tensor, writeValues, type Shape } from '../tensor.ts';
 
 export interface InitOptions {
   /** A generator to draw from; the global one (see `seed`) by default. */
@@ -48,10 +48,20 @@ export const lecunUniform = (shape: Shape, o: InitOptions = {}) => uniform(shape
 /** PyTorch's default for Conv2d and Linear weights and biases: U(±1/√fanIn). */
 export const pytorchDefault = (shape: Shape, fanIn: number, o: InitOptions = {}) => uniform(shape, 1 / Math.sqrt(fanIn), o);
 
-export type Initializer = 'pytorch' | 'he' | 'xavier' | 'lecun';
+/** A named scheme, or a function making the weight (e.g. a model zoo's own scheme). */
+export type Initializer = 'pytorch' | 'he' | 'xavier' | 'lecun' | ((shape: Shape, options: InitOptions) => Tensor);
 
-/** A weight tensor initialised by name. */
+/** A weight tensor initialised by name or by a custom function (whose result must have `shape`). */
 export function initWeight(kind: Initializer, shape: Shape, o: InitOptions = {}): Tensor {
+  if (typeof kind === 'function') {
+    const t = kind(shape, o);
+    if (!(t instanceof Tensor) || t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      const got = t instanceof Tensor ? `[${t.shape.join(', ')}]` : String(t);
+      if (t instanceof Tensor) t.dispose();
+      throw new TypeError(`simdnet: a custom initializer must return a tensor of shape [${shape.join(', ')}], got ${got}`);
+    }
+    return t;
+  }
   switch (kind) {
     case 'he': return heNormal(shape, o);
     case 'xavier': return xavierUniform(shape, o);

@@ -15,6 +15,7 @@ import { conv2d } from '../ops/conv.ts';
 import { Random } from '../random.ts';
 import { tensor, type Tensor } from '../tensor.ts';
 import type { InitOptions } from '../nn/init.ts';
+import type { FlattenedLinears } from '../io/torchvision.ts';
 import { Conv2d } from '../nn/layers/conv.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { MaxPool2d } from '../nn/layers/pooling.ts';
@@ -155,6 +156,8 @@ export class LeNet5Modern extends Module {
   conv2: Conv2d; relu2 = new ReLU(); pool2 = new MaxPool2d(2);
   flatten = new Flatten();
   fc1: Linear; relu3 = new ReLU(); fc2: Linear; relu4 = new ReLU(); fc3: Linear;
+  /** For the torchvision importer: fc1 reads a flattened 16×5×5 map (CHW in a PyTorch LeNet). */
+  readonly flattenedLinears: FlattenedLinears = { fc1: [16, 5, 5] };
   constructor(numClasses = 10, options: InitOptions = {}) {
     super();
     this.conv1 = new Conv2d(1, 6, 5, options);
