@@ -246,6 +246,10 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+  } catch (error) {
+    // Nothing made inside can escape a throwing scope: free it all.
+    disposeAll(scope);
+    throw error;
   } finally {
     scopes.pop();
   }

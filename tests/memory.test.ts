@@ -185,3 +185,20 @@ describe('tensors over the linear memory', () => {
     expect(Math.abs(variance - 1)).toBeLessThan(0.05);
   });
 });
+
+describe('tidy when its function throws', () => {
+  beforeAll(async () => {
+    await sn.init();
+  });
+
+  it('frees every tensor made inside and rethrows the error', () => {
+    const before = sn.memory();
+    expect(() => sn.tidy(() => {
+      sn.ones([100]);
+      sn.relu(sn.ones([10]));
+      throw new Error('boom');
+    })).toThrowError('boom');
+    expect(sn.memory().bytesInUse).toBe(before.bytesInUse);
+    expect(sn.memory().liveTensors).toBe(before.liveTensors);
+  });
+});
