@@ -24,8 +24,9 @@ export const CONTROL_WORDS = SCRATCH + MAX_THREADS;
 
 /** At most this many tasks per job; task indices fit the low 16 bits of CLAIM. */
 export const MAX_TASKS = 256;
-/** Two calls per task: a kernel and, for a split that writes a private block, the copy into place. */
-export const CALLS_PER_TASK = 2;
+/** Up to three calls per task: a kernel, with a copy of its input out of a wider matrix before it
+ *  and a copy of its private output block into place after it. */
+export const CALLS_PER_TASK = 3;
 /** The most arguments a kernel takes (gemm). */
 export const MAX_ARGS = 14;
 /** A call in the float64 task table: [kernel index or -1 (none), scratch argument index or -1,

@@ -190,7 +190,7 @@ export class ThreadPool {
       if (task.geometry.length > GEOMETRY_WORDS) throw new Error('simdnet: a task geometry block is too long');
       new Int32Array(this.memory.buffer, geometry, task.geometry.length).set(task.geometry);
     }
-    if (task.calls.length < 1 || task.calls.length > CALLS_PER_TASK) throw new Error('simdnet: a task has 1 or 2 calls');
+    if (task.calls.length < 1 || task.calls.length > CALLS_PER_TASK) throw new Error(`simdnet: a task has 1 to ${CALLS_PER_TASK} calls`);
     const base = index * TASK_WORDS;
     for (let c = 0; c < CALLS_PER_TASK; c++) {
       const at = base + c * CALL_WORDS, call = task.calls[c];
@@ -236,18 +236,25 @@ function mainThreadCanBlock(): boolean {
   }
 }
 
+/** What threadsUnavailable() looks at: the global scope, or a stand-in for tests. */
+export interface ThreadHost {
+  SharedArrayBuffer?: unknown;
+  Atomics?: unknown;
+  crossOriginIsolated?: boolean;
+  Worker?: unknown;
+}
+
 /** Why threads cannot run here, or undefined when they can. */
-export function threadsUnavailable(): string | undefined {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') {
+export function threadsUnavailable(host: ThreadHost = globalThis as ThreadHost): string | undefined {
+  if (typeof host.SharedArrayBuffer !== 'function' || typeof host.Atomics !== 'object') {
     return 'SharedArrayBuffer is unavailable (a browser page must be cross-origin isolated: serve it with ' +
       "'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp')";
   }
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-  if (isolated === false) {
+  if (host.crossOriginIsolated === false) {
     return "the page is not cross-origin isolated (serve it with 'Cross-Origin-Opener-Policy: same-origin' " +
       "and 'Cross-Origin-Embedder-Policy: require-corp')";
   }
-  if (typeof Worker !== 'function' && !isNode()) return 'this runtime has no Worker';
+  if (typeof host.Worker !== 'function' && !isNode()) return 'this runtime has no Worker';
   return undefined;
 }
 

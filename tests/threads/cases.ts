@@ -59,9 +59,9 @@ function convCase(c: ConvCase): Case {
 
 export const convCases: Case[] = [
   convCase({ name: 'over whole images', x: [8, 10, 10, 8], oc: 16, k: [3, 3], options: { padding: 1 } }),
-  convCase({ name: 'over row bands of one image, single-tap filter gradient', x: [1, 33, 29, 32], oc: 24, k: [3, 3], options: { padding: 1 } }),
+  convCase({ name: 'over row bands of one image', x: [1, 33, 29, 32], oc: 24, k: [3, 3], options: { padding: 1 } }),
   convCase({
-    name: 'strided, dilated, asymmetric padding, kernel-row filter gradient',
+    name: 'strided, dilated, asymmetric padding',
     x: [2, 31, 23, 12], oc: 20, k: [5, 3], options: { stride: [2, 1], dilation: [2, 1], padding: [3, 1, 2, 0] },
   }),
   convCase({ name: 'few pixels, many channels: forward over output channels, fused ReLU', x: [1, 4, 4, 32], oc: 64, k: [3, 3], options: { padding: 1, activation: 'relu' } }),
@@ -72,8 +72,8 @@ export const convCases: Case[] = [
   }),
   convCase({ name: '1×1 pointwise: filter gradient over output channels', x: [1, 24, 24, 40], oc: 48, k: [1, 1], bias: false }),
   convCase({ name: '1×1 stride 2 (a ResNet shortcut)', x: [1, 25, 25, 32], oc: 40, k: [1, 1], options: { stride: 2 } }),
-  convCase({ name: 'dilated 3×3 stride 2, single taps', x: [1, 17, 16, 32], oc: 16, k: [3, 3], options: { stride: 2, dilation: 2, padding: 2 } }),
-  convCase({ name: '5×5 over few channels: kernel rows', x: [2, 20, 20, 8], oc: 16, k: [5, 5], options: { padding: 2 } }),
+  convCase({ name: 'dilated 3×3 stride 2', x: [1, 17, 16, 32], oc: 16, k: [3, 3], options: { stride: 2, dilation: 2, padding: 2 } }),
+  convCase({ name: '5×5 over few channels', x: [2, 20, 20, 8], oc: 16, k: [5, 5], options: { padding: 2 } }),
   convCase({ name: 'deep K (3×3×520): filter gradient over output channels', x: [1, 18, 18, 520], oc: 32, k: [3, 3], options: { padding: 1 } }),
   convCase({
     name: '1×1 with vertical padding only: input gradient stays whole', x: [1, 12, 10, 16], oc: 16, k: [1, 1],
