@@ -16,7 +16,7 @@ export interface SplitContext {
 
 /**
  * The tasks of one split kernel call and the temporary blocks they write (freed after the run).
- * `scratchBytes` is the most scratch any task needs; `mainScratch` what the caller gave.
+ * `scratchBytes` is the most scratch any task needs.
  */
 export class Job {
   readonly tasks: Task[] = [];

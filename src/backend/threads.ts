@@ -203,17 +203,19 @@ export class ThreadPool {
     }
   }
 
-  /** Stops the workers (idempotent). The memory and every tensor stay valid; kernels then run
-   *  on the main thread alone. */
+  /** Stops the workers and frees the pool's blocks (a second call does nothing). The memory and
+   *  every tensor stay valid; kernels then run on the main thread alone. */
   async stop(): Promise<void> {
-    if (this.stopped && this.workers.length === 0) return;
+    if (this.stopped) return;
     this.stopped = true;
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.add(this.ctrl, EPOCH, 1);
     Atomics.notify(this.ctrl, EPOCH);
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
+    // No worker runs any more: the control block, the task table and the scratch can go.
     for (const s of this.scratch.splice(0)) this.allocator.free(s.ptr);
+    for (const ptr of [this.controlPtr, this.tablePtr, this.geometryPtr]) this.allocator.free(ptr);
   }
 }
 

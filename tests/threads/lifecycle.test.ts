@@ -56,7 +56,7 @@ describe('the thread pool', () => {
     expectSameBits(threaded, reference, 'conv after growth');
   });
 
-  it('keeps its blocks out of the memory report, and split kernels free their temporary blocks', async () => {
+  it('keeps its blocks out of the memory report and frees them on shutdown; split kernels free their temporary blocks', async () => {
     await sn.init({ threads: 2, minParallelWork: 0 });
     expect(sn.memory().bytesInUse).toBe(0);
     sn.tidy(() => {
@@ -70,6 +70,12 @@ describe('the thread pool', () => {
     expect(splits.conv2dForward).toBe(1);
     expect(splits.conv2dBackwardFilter).toBe(1);
     expect(sn.memory().bytesInUse).toBe(0);
+    const heldByPool = sn.backend().threadPool!.reservedBytes;
+    expect(heldByPool).toBeGreaterThan(0);
+    const allocated = sn.backend().allocator.stats().bytesInUse;
+    await sn.shutdown();
+    expect(sn.memory().bytesInUse).toBe(0);
+    expect(sn.backend().allocator.stats().bytesInUse).toBe(allocated - heldByPool);
   });
 });
 
