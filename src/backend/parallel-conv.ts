@@ -122,7 +122,10 @@ function addForward(job: Job, sub: Int32Array, x: number, w: number, bias: numbe
 export function convBackwardInput(ctx: SplitContext, geom: number, dy: number, w: number, dx: number, scratch: number): boolean {
   const q = conv(ctx, geom);
   if (work(q) < ctx.pool.minWork) return false;
-  const parts = partCount(ctx.pool.threads, q.N * q.H, Math.ceil(PIXELS_PER_TASK / q.W));
+  // A band of input rows recomputes the output rows that straddle its edges ((KH − 1)·DH input
+  // rows' worth): bands of at least 16 times that keep the repeat under 1/16.
+  const bandRows = Math.max(Math.ceil(PIXELS_PER_TASK / q.W), 16 * (q.KH - 1) * q.DH);
+  const parts = partCount(ctx.pool.threads, q.N * q.H, bandRows);
   const inImage = q.H * q.W * q.C, outImage = q.OH * q.OW * q.OC;
   const pointwise = isPointwise(q.g);
   return runJob(ctx, (job) => {

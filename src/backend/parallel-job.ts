@@ -82,13 +82,16 @@ export function bands(total: number, parts: number, align = 1): [number, number]
 }
 
 /**
- * How many tasks to cut `units` indivisible units into: at least one per thread when there are
- * enough units, more (up to 4 per thread, so a thread slowed by other work on its core takes
- * fewer) while each task keeps `preferredPerTask` units, which bounds what every task repeats
- * (packing the other operand, the filter).
+ * How many tasks to cut `units` indivisible units into: one per thread when there are enough
+ * units, more (up to 4 per thread, so a thread slowed by other work on its core takes fewer) while
+ * each task keeps `preferredPerTask` units, which bounds what every task repeats (packing the
+ * other operand, the filter, halo rows). A multiple of the thread count, so that on idle cores
+ * every thread gets as many equal tasks.
  */
 export function partCount(threads: number, units: number, preferredPerTask: number): number {
-  return Math.min(4 * threads, units, Math.max(threads, Math.floor(units / preferredPerTask)));
+  if (units < threads) return units;
+  const parts = Math.min(4 * threads, units, Math.max(threads, Math.floor(units / preferredPerTask)));
+  return parts - (parts % threads);
 }
 
 /** A copy of the geometry block at `geom` (the caller wrote it for the whole kernel). */

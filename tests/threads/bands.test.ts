@@ -109,11 +109,13 @@ describe('cutting a range into parts', () => {
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(6);
   });
 
-  it('gives every thread a part when it can, and up to four each while parts stay large', () => {
+  it('gives every thread as many parts, up to four each while parts stay large', () => {
     expect(partCount(2, 1, 8)).toBe(1);
+    expect(partCount(3, 2, 8)).toBe(2);
     expect(partCount(2, 5, 8)).toBe(2);
     expect(partCount(3, 100, 8)).toBe(12);
     expect(partCount(4, 1000, 8)).toBe(16);
-    expect(partCount(2, 24, 8)).toBe(3);
+    expect(partCount(2, 24, 8)).toBe(2);
+    expect(partCount(3, 60, 8)).toBe(6);
   });
 });
