@@ -1,5 +1,7 @@
-// Builds the kernels: assembly/ -> build/simdnet.{simd,relaxed}.wasm, and embeds each binary as
-// base64 in build/simdnet.<variant>.wasm.js so the default entry loads without fetch or fs.
+// Builds the kernels: assembly/ -> build/simdnet.{simd,relaxed}.wasm, and the same kernels for a
+// shared memory (the threads feature, imported shared memory) as build/simdnet.{simd,relaxed}-threads.wasm,
+// and embeds each binary as base64 in build/simdnet.<variant>.wasm.js so the default entry loads
+// without fetch or fs. The threads builds are loaded only when init({ threads }) asks for them.
 // Runs at `npm install` and before the tests; skips work when nothing in assembly/ changed.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, statSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
@@ -7,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const variants = ['simd', 'relaxed'];
+const variants = ['simd', 'relaxed', 'simd-threads', 'relaxed-threads'];
 const force = process.argv.includes('--force');
 
 function newestSource(dir) {

@@ -1,7 +1,7 @@
 /**
  * Everything simdnet exports, independent of how the wasm bytes arrive (the entry files add that).
  */
-export { init, backend } from './runtime.ts';
+export { init, backend, shutdown } from './runtime.ts';
 export type { InitOptions, InitResult } from './runtime.ts';
 export {
   Tensor, tensor, zeros, ones, full, empty, randn, rand, tidy, keep, dispose, memory, sizeOf, formatShape,

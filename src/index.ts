@@ -7,7 +7,13 @@ import simd from '../build/simdnet.simd.wasm.js';
 import relaxed from '../build/simdnet.relaxed.wasm.js';
 import { setDefaultModules } from './runtime.ts';
 
-setDefaultModules({ simd: () => decodeBase64(simd), relaxed: () => decodeBase64(relaxed) });
+setDefaultModules({
+  simd: () => decodeBase64(simd),
+  relaxed: () => decodeBase64(relaxed),
+  // The threads builds are fetched only when init({ threads }) asks for them (bundlers split them off).
+  simdThreads: async () => decodeBase64((await import('../build/simdnet.simd-threads.wasm.js')).default),
+  relaxedThreads: async () => decodeBase64((await import('../build/simdnet.relaxed-threads.wasm.js')).default),
+});
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);

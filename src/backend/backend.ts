@@ -7,6 +7,8 @@ import { HeapViews } from './heap.ts';
 import type { Kernels } from './kernels.ts';
 import { createJsKernels } from './js/index.ts';
 import { compileKernels, instantiateKernels, relaxedSimdSupported, type WasmSource } from './wasm.ts';
+import { MAX_THREADS, ThreadPool, threadsUnavailable } from './threads.ts';
+import { parallelKernels } from './parallel.ts';
 
 export type BackendName = 'wasm' | 'js';
 export type FloatDtype = 'float32' | 'float64';
@@ -25,17 +27,39 @@ export interface BackendOptions {
   maxMemoryBytes?: number;
   /** Use the relaxed-SIMD build where the runtime validates it (default: whenever it does). */
   relaxedSimd?: boolean;
+  /**
+   * Threads that run the kernels, the calling thread included (default 1). More than one needs
+   * shared memory and workers: Node's worker_threads, or a cross-origin isolated page (COOP
+   * same-origin, COEP require-corp). Where either is missing the backend runs on one thread and
+   * says why (`notice`). Results are bitwise the same for any number of threads.
+   */
+  threads?: number;
+  /** Where the worker script (src/backend/worker.js) is served, if a bundler did not place it
+   *  next to the library. */
+  workerUrl?: string | URL;
+  /** The smallest kernel split over threads, in multiply-adds (pooling: window taps); smaller
+   *  ones run on the calling thread, where waking the workers would cost more. Default 2^20. */
+  minParallelWork?: number;
 }
 
+type Loader = () => WasmSource | Promise<WasmSource>;
+
 export interface WasmModules {
-  simd: () => WasmSource;
-  relaxed?: () => WasmSource;
+  simd: Loader;
+  relaxed?: Loader;
+  /** The same kernels built for a shared memory (loaded only when threads are asked for). */
+  simdThreads?: Loader;
+  relaxedThreads?: Loader;
 }
 
 export class Backend {
   readonly heap: HeapViews;
   readonly allocator: Allocator;
-  private readonly float32: Kernels;
+  private float32: Kernels;
+  private readonly baseKernels: Kernels;
+  private pool: ThreadPool | undefined;
+  /** Why fewer threads run than were asked for (also printed with console.warn). */
+  notice: string | undefined;
   private float64Kernels: Kernels | undefined;
   private readonly paramsPtr: number;
   private scratchPtr = 0;
@@ -53,8 +77,33 @@ export class Backend {
   ) {
     this.heap = new HeapViews(memory);
     this.allocator = new Allocator(memory, heapBase, maximumBytes, () => this.heap.refresh());
-    this.float32 = wasmKernels ?? createJsKernels(this.heap, 'float32');
+    this.float32 = this.baseKernels = wasmKernels ?? createJsKernels(this.heap, 'float32');
     this.paramsPtr = this.allocator.alloc(PARAMS_WORDS * 4);
+  }
+
+  /** The thread pool, while one runs (its `stats` tell which kernels ran split). */
+  get threadPool(): ThreadPool | undefined {
+    return this.pool;
+  }
+
+  /** Threads running the kernels now, the calling thread included. */
+  get threads(): number {
+    return this.pool?.active ? this.pool.threads : 1;
+  }
+
+  /** Runs the large kernels on a thread pool over this backend's (shared) memory from now on. */
+  useThreads(pool: ThreadPool): void {
+    this.pool = pool;
+    this.float32 = parallelKernels({ base: this.baseKernels, pool, heap: this.heap, allocator: this.allocator });
+  }
+
+  /** Stops the kernel threads; the backend and its tensors keep working on the calling thread. */
+  async stopThreads(): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    this.float32 = this.baseKernels;
+    this.pool = undefined;
+    await pool.stop();
   }
 
   /** The kernels for a float dtype: float64 runs only on the JS twins (the reference mode). */
@@ -86,7 +135,8 @@ export class Backend {
 
   /** Bytes the backend holds for itself (the params block and the scratch region). */
   get reservedBytes(): number {
-    return (this.allocator.sizeOf(this.paramsPtr) ?? 0) + (this.scratchPtr ? this.allocator.sizeOf(this.scratchPtr)! : 0);
+    return (this.allocator.sizeOf(this.paramsPtr) ?? 0) + (this.scratchPtr ? this.allocator.sizeOf(this.scratchPtr)! : 0) +
+      (this.pool?.reservedBytes ?? 0);
   }
 }
 
@@ -99,20 +149,77 @@ export async function createBackend(options: BackendOptions, modules: WasmModule
   if (!Number.isSafeInteger(maximumBytes) || maximumBytes < 2 * PAGE || maximumBytes > 65536 * PAGE) {
     throw new RangeError(`simdnet: init: maxMemoryBytes must be an integer from ${2 * PAGE} to 4 GiB, got ${maximumBytes}`);
   }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`simdnet: init: threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  }
+  const minWork = options.minParallelWork;
+  if (minWork !== undefined && !(typeof minWork === 'number' && minWork >= 0 && Number.isFinite(minWork))) {
+    throw new RangeError(`simdnet: init: minParallelWork must be a non-negative number, got ${String(minWork)}`);
+  }
+  if (options.workerUrl !== undefined && typeof options.workerUrl !== 'string' && !(options.workerUrl instanceof URL)) {
+    throw new TypeError(`simdnet: init: workerUrl must be a string or a URL, got ${String(options.workerUrl)}`);
+  }
   const maximumPages = Math.floor(maximumBytes / PAGE);
   if (name === 'js') {
     const memory = typeof WebAssembly !== 'undefined'
       ? new WebAssembly.Memory({ initial: 16, maximum: maximumPages })
       : new ArrayBufferMemory(16, maximumPages);
-    return new Backend('js', memory, 1024, maximumPages * PAGE, undefined, undefined, undefined);
+    const backend = new Backend('js', memory, 1024, maximumPages * PAGE, undefined, undefined, undefined);
+    if (threads > 1) fellBack(backend, threads, "the 'js' backend runs its kernels on the calling thread");
+    return backend;
   }
   if (!modules) throw new Error('simdnet: init: no WebAssembly module was given for the wasm backend');
+  if (threads > 1) {
+    let reason = threadsUnavailable() ??
+      (modules.simdThreads ? undefined : 'no threads build of the kernels was given (this entry file has none)');
+    if (!reason) {
+      try {
+        return await createThreadedBackend(options, modules, threads, maximumPages);
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+    }
+    return fellBack(await createWasmBackend(options, modules, maximumPages), threads, reason);
+  }
+  return createWasmBackend(options, modules, maximumPages);
+}
+
+async function createWasmBackend(options: BackendOptions, modules: WasmModules, maximumPages: number): Promise<Backend> {
   const relaxed = (options.relaxedSimd ?? true) && modules.relaxed !== undefined && relaxedSimdSupported();
-  const variant = relaxed ? 'relaxed' : 'simd';
-  const module = await compileKernels(relaxed ? modules.relaxed!() : modules.simd());
+  const module = await compileKernels(await (relaxed ? modules.relaxed! : modules.simd)());
   const memory = new WebAssembly.Memory({ initial: 16, maximum: maximumPages });
   const instance = await instantiateKernels(module, memory);
-  return new Backend('wasm', memory, instance.heapBase, maximumPages * PAGE, instance.kernels, variant, module);
+  return new Backend('wasm', memory, instance.heapBase, maximumPages * PAGE, instance.kernels, relaxed ? 'relaxed' : 'simd', module);
+}
+
+/** The kernels' threads build on a shared memory, and a pool of threads − 1 workers over it. */
+async function createThreadedBackend(options: BackendOptions, modules: WasmModules, threads: number,
+  maximumPages: number): Promise<Backend> {
+  const relaxed = (options.relaxedSimd ?? true) && modules.relaxedThreads !== undefined && relaxedSimdSupported();
+  const module = await compileKernels(await (relaxed ? modules.relaxedThreads! : modules.simdThreads!)());
+  // A shared memory needs a maximum; it is reserved, not committed, until the allocator grows it.
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: maximumPages, shared: true });
+  let instance;
+  try {
+    instance = await instantiateKernels(module, memory);
+  } catch (error) {
+    throw new Error(`the kernels are not a threads build (they do not import a shared memory: ${String(error)})`);
+  }
+  const backend = new Backend('wasm', memory, instance.heapBase, maximumPages * PAGE, instance.kernels,
+    relaxed ? 'relaxed' : 'simd', module);
+  const pool = await ThreadPool.start({
+    module, memory, threads, kernels: instance.kernels, allocator: backend.allocator, workerUrl: options.workerUrl,
+  });
+  if (options.minParallelWork !== undefined) pool.minWork = options.minParallelWork;
+  backend.useThreads(pool);
+  return backend;
+}
+
+function fellBack(backend: Backend, threads: number, reason: string): Backend {
+  backend.notice = `simdnet: init: ${threads} threads were asked for, running on one: ${reason}`;
+  console.warn(backend.notice);
+  return backend;
 }
 
 export { OutOfMemoryError };

@@ -12,6 +12,9 @@
  *   by the caller with the size that `scratch.ts` computes.
  * - Long argument lists of convolution and pooling geometry travel in a block of int32 words in
  *   linear memory (`geom`), laid out as `geometry.ts` says; the caller writes it, kernels only read.
+ *   The top and left padding may be negative (the first window starts inside the image): the
+ *   thread pool runs a band of output rows, or one kernel row of a filter gradient, that way
+ *   (src/backend/parallel-conv.ts, parallel-pool.ts; tests/threads/bands.test.ts).
  * - Callers validate everything first (src/ops): kernels trust their arguments.
  */
 export interface Kernels {
