@@ -23,6 +23,7 @@ import {
 } from '../src/backend/geometry.ts';
 import { conv2dScratchBytes, type ConvKind } from '../src/backend/scratch.ts';
 import { allocBuffer, freeAll, randomBuffer } from './lib.ts';
+import '../src/threads.node.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
 const filter = process.argv[3]?.toLowerCase();

@@ -2,6 +2,8 @@
 //   dist/index.js          default entry: the kernels embedded as base64 (Node, browsers, Workers, bundlers)
 //   dist/index.workerd.js  "workerd" entry: the kernels as module imports of ./simdnet.*.wasm
 //   dist/data.js           simdnet/data: the MNIST loader (Node and bundlers; imports the `mnist` package)
+//   dist/threads*.js       simdnet/threads: opt-in thread support ("node": worker_threads; default: module
+//                          Workers), with dist/worker.js and dist/thread-tasks.js, the kernel-thread script
 //   dist/core-*.js         the code the entries share, so that one program has one runtime state
 //   dist/simdnet.*.wasm    the kernels, for the workerd entry
 //   dist/types/            declarations (tsc), import paths rewritten from .ts to .js
@@ -33,7 +35,10 @@ const wasmBesideBundle = {
 
 await build({
   absWorkingDir: root,
-  entryPoints: { index: 'src/index.ts', 'index.workerd': 'src/index.workerd.ts', data: 'src/data/index.ts' },
+  entryPoints: {
+    index: 'src/index.ts', 'index.workerd': 'src/index.workerd.ts', data: 'src/data/index.ts',
+    threads: 'src/threads.ts', 'threads.node': 'src/threads.node.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -44,11 +49,13 @@ await build({
   minify: true,
   sourcemap: true,
   // 20 MB of JSON: loaded by the user's runtime from the dependency, never bundled.
-  external: ['mnist'],
+  external: ['mnist', 'node:worker_threads'],
   plugins: [wasmBesideBundle],
   logLevel: 'warning',
 });
 for (const name of kernels) copyFileSync(join(root, 'build', name), join(dist, name));
+// The kernel-thread script, beside the bundles where `new URL('./worker.js', import.meta.url)` finds it.
+for (const name of ['worker.js', 'thread-tasks.js']) copyFileSync(join(root, 'src', 'backend', name), join(dist, name));
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
   cwd: root, stdio: 'inherit',
@@ -68,6 +75,8 @@ function rewriteDeclarations(dir) {
     }
   }
 }
+// Hand-written declarations of plain-JS modules: tsc does not copy them.
+copyFileSync(join(root, 'src', 'backend', 'thread-tasks.d.ts'), join(dist, 'types', 'backend', 'thread-tasks.d.ts'));
 rewriteDeclarations(join(dist, 'types'));
 
 const files = readdirSync(dist).filter((f) => !f.endsWith('.map') && statSync(join(dist, f)).isFile());

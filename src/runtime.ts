@@ -25,9 +25,10 @@ let current: Backend | undefined;
 let generation = 0;
 let defaultModules: WasmModules | undefined;
 
-/** Entry files (index.ts, index.workerd.ts) register how their wasm bytes arrive. */
-export function setDefaultModules(modules: WasmModules): void {
-  defaultModules = modules;
+/** Entry files register how their wasm bytes arrive (index.ts, index.workerd.ts: the plain builds;
+ *  threads.ts: the shared-memory builds), in any order. */
+export function setDefaultModules(modules: Partial<WasmModules>): void {
+  defaultModules = { ...defaultModules, ...modules } as WasmModules;
 }
 
 export async function init(options: InitOptions = {}): Promise<InitResult> {

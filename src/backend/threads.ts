@@ -69,7 +69,7 @@ export interface ThreadPoolOptions {
 }
 
 /** What the host's worker object must offer. */
-interface HostWorker {
+export interface HostWorker {
   terminate(): unknown;
 }
 
@@ -219,7 +219,7 @@ export class ThreadPool {
   }
 }
 
-interface WorkerData {
+export interface WorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
@@ -256,65 +256,33 @@ export function threadsUnavailable(host: ThreadHost = globalThis as ThreadHost):
     return "the page is not cross-origin isolated (serve it with 'Cross-Origin-Opener-Policy: same-origin' " +
       "and 'Cross-Origin-Embedder-Policy: require-corp')";
   }
-  if (typeof host.Worker !== 'function' && !isNode()) return 'this runtime has no Worker';
+  if (!spawner) return "thread support is not loaded: import 'simdnet/threads' before init({ threads })";
+  if (typeof host.Worker !== 'function' && spawnerNeedsWorkerGlobal) return 'this runtime has no Worker';
   return undefined;
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+/**
+ * How this runtime starts a kernel thread. The core knows none: the `simdnet/threads` entry files
+ * register one (worker_threads in Node, module Workers elsewhere), so the core carries no
+ * Node-only API, no dynamic import and no import.meta.
+ */
+export type WorkerSpawner = (data: WorkerData, url: string | URL | undefined) => Promise<HostWorker>;
+
+let spawner: WorkerSpawner | undefined;
+/** Whether the registered spawner needs a global Worker (module Workers do; worker_threads does not). */
+let spawnerNeedsWorkerGlobal = true;
+
+export function registerWorkerSpawner(spawn: WorkerSpawner, options: { needsWorkerGlobal: boolean }): void {
+  spawner = spawn;
+  spawnerNeedsWorkerGlobal = options.needsWorkerGlobal;
 }
 
-/** worker_threads, named through a variable so browser bundlers do not try to resolve it. */
-const NODE_WORKER_THREADS = 'node:worker_threads';
-
-async function spawnWorker(url: string | URL | undefined, data: WorkerData): Promise<HostWorker> {
-  if (typeof Worker === 'function') {
-    const worker = url !== undefined
-      ? new Worker(url, { type: 'module' })
-      : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.onmessage = (event: MessageEvent<{ ready?: boolean; error?: string }>) => {
-        if (event.data.ready) resolve();
-        else reject(new Error(`a kernel thread failed to start: ${event.data.error}`));
-      };
-      worker.onerror = (event) => {
-        event.preventDefault?.();
-        reject(new Error(`the worker script failed to load${event.message ? `: ${event.message}` : ''}`));
-      };
-    });
-    try {
-      worker.postMessage(data);
-      await withTimeout(ready);
-    } catch (error) {
-      worker.terminate();
-      throw error;
-    }
-    worker.onmessage = null;
-    worker.onerror = null;
-    return worker;
-  }
-  const { Worker: NodeWorker } = await import(/* @vite-ignore */ NODE_WORKER_THREADS) as typeof import('node:worker_threads');
-  const worker = new NodeWorker(url ?? new URL('./worker.js', import.meta.url), { workerData: data });
-  worker.unref();
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.once('message', (m: { ready?: boolean; error?: string }) => {
-      if (m.ready) resolve();
-      else reject(new Error(`a kernel thread failed to start: ${m.error}`));
-    });
-    worker.once('error', (e) => reject(new Error(`a kernel thread failed: ${e.message}`)));
-    worker.once('exit', (code) => reject(new Error(`a kernel thread exited during start-up (code ${code})`)));
-  });
-  try {
-    await withTimeout(ready);
-  } catch (error) {
-    await worker.terminate();
-    throw error;
-  }
-  worker.removeAllListeners();
-  return worker;
+function spawnWorker(url: string | URL | undefined, data: WorkerData): Promise<HostWorker> {
+  if (!spawner) throw new Error("thread support is not loaded: import 'simdnet/threads' before init({ threads })");
+  return spawner(data, url);
 }
 
-async function withTimeout(promise: Promise<void>): Promise<void> {
+export async function withTimeout(promise: Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`a kernel thread did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);

@@ -27,9 +27,24 @@ describe('the package', () => {
     expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'workerd', 'default']);
   });
 
+  /** The files an entry loads: itself and every chunk it imports, transitively. */
+  const loadedBy = (entry: string): string[] => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const m of code.matchAll(/(?:from|import)\s*["']\.\/([^"']+\.js)["']/g)) visit(m[1]!);
+    };
+    visit(entry);
+    return [...seen];
+  };
+
   it('the code the library entries load has no Node-only API, no dynamic import, no eval', () => {
-    const files = readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js') && f !== 'data.js');
+    const files = [...new Set([...loadedBy('index.js'), ...loadedBy('index.workerd.js')])];
     expect(files).toEqual(expect.arrayContaining(['index.js', 'index.workerd.js']));
+    expect(files.some((f) => f.startsWith('core-'))).toBe(true);
+    expect(files).not.toContain('threads.js');
     // Global names only (not a member such as model.eval()); eval and Function only when called with code.
     const global = (pattern: string) => new RegExp(`(?<![\\w$.])${pattern}`);
     const forbidden: [string, RegExp][] = [
@@ -41,6 +56,14 @@ describe('the package', () => {
       const code = readFileSync(join(root, 'dist', file), 'utf8');
       for (const [what, pattern] of forbidden) expect(pattern.test(code), `${file} uses ${what}`).toBe(false);
     }
+  });
+
+  it('threads are opt-in: simdnet/threads is its own entry, the browser one without Node APIs, the Node one with worker_threads', () => {
+    expect(Object.keys(pkg.exports['./threads'])).toEqual(['types', 'workerd', 'node', 'default']);
+    const browser = loadedBy('threads.js').map((f) => readFileSync(join(root, 'dist', f), 'utf8')).join('\n');
+    expect(/["']node:/.test(browser), 'threads.js uses a node: import').toBe(false);
+    expect(readFileSync(join(root, 'dist', 'threads.node.js'), 'utf8')).toMatch(/["']node:worker_threads["']/);
+    for (const file of ['worker.js', 'thread-tasks.js']) expect(existsSync(join(root, 'dist', file)), file).toBe(true);
   });
 
   it('the declarations type-check a strict TypeScript consumer that imports simdnet and simdnet/data by name', async () => {

@@ -5,6 +5,7 @@
  * parallel.ts) is taken by at least one case for every thread count from 2 to 4.
  */
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 import type { Kernels } from '../../src/backend/kernels.ts';
 
 export interface Case {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 import type { Kernels } from '../../src/backend/kernels.ts';
 import { allCases } from './cases.ts';
 import { expectSameBits } from './compare.ts';

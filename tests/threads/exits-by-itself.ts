@@ -3,6 +3,7 @@
  * convolution, and ends without calling shutdown(). The process must exit on its own.
  */
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 
 const info = await sn.init({ threads: 2, minParallelWork: 0 });
 const y = sn.conv2d(sn.randn([1, 16, 16, 8], { seed: 1 }), sn.randn([8, 3, 3, 8], { seed: 2 }), null, { padding: 1 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 import { threadsUnavailable } from '../../src/backend/threads.ts';
 import { bits } from './cases.ts';
 

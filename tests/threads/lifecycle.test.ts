@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 import { bits } from './cases.ts';
 import { expectSameBits } from './compare.ts';
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.ts';
+import '../../src/threads.node.ts';
 import { loadMnist, makeBatch, mapPixels, padImages, subset } from '../../src/data/index.ts';
 import { bits } from './cases.ts';
 import { expectSameBits } from './compare.ts';

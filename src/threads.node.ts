@@ -1,0 +1,16 @@
+/**
+ * `simdnet/threads` for Node (the "node" export condition): opt-in thread support with
+ * worker_threads. Importing it registers the shared-memory builds of the kernels and how to start
+ * a kernel thread; then `init({ threads: n })` runs the kernels on n threads.
+ */
+import simdThreads from '../build/simdnet.simd-threads.wasm.js';
+import relaxedThreads from '../build/simdnet.relaxed-threads.wasm.js';
+import { decodeBase64 } from './backend/base64.ts';
+import { spawnNodeWorker } from './backend/spawn-node.ts';
+import { registerWorkerSpawner } from './backend/threads.ts';
+import { setDefaultModules } from './runtime.ts';
+
+setDefaultModules({ simdThreads: () => decodeBase64(simdThreads), relaxedThreads: () => decodeBase64(relaxedThreads) });
+registerWorkerSpawner(spawnNodeWorker, { needsWorkerGlobal: false });
+
+export {};

@@ -1,0 +1,17 @@
+/**
+ * `simdnet/threads` (browsers, Workers, bundlers): opt-in thread support. Importing it registers
+ * the shared-memory builds of the kernels and how to start a kernel thread (a module Worker);
+ * then `init({ threads: n })` runs the kernels on n threads. Kept out of the core so that a
+ * program without threads loads neither the extra kernels nor any worker code.
+ */
+import simdThreads from '../build/simdnet.simd-threads.wasm.js';
+import relaxedThreads from '../build/simdnet.relaxed-threads.wasm.js';
+import { decodeBase64 } from './backend/base64.ts';
+import { spawnModuleWorker } from './backend/spawn-web.ts';
+import { registerWorkerSpawner } from './backend/threads.ts';
+import { setDefaultModules } from './runtime.ts';
+
+setDefaultModules({ simdThreads: () => decodeBase64(simdThreads), relaxedThreads: () => decodeBase64(relaxedThreads) });
+registerWorkerSpawner(spawnModuleWorker, { needsWorkerGlobal: true });
+
+export {};
