@@ -20,3 +20,4 @@ export * as data from './data/dataset.ts';
 export { trainStep, trainEpoch, evaluate, argmaxRows } from './train.ts';
 export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts';
 export * as viz from './viz/index.ts';
+export * as transfer from './transfer/index.ts';

@@ -59,7 +59,7 @@ export function input(shape: number[], seed = 1): sn.Tensor {
 }
 
 /** The [h, w, c] window at (y0, x0) of image n of an NHWC batch, as a [1, h, w, c] array. */
-export function crop(data: Float32Array, [, H, W, C]: number[], n: number, y0: number, x0: number, h: number, w: number): Float32Array {
+export function crop(data: Float32Array, [, H, W, C]: readonly [number, number, number, number], n: number, y0: number, x0: number, h: number, w: number): Float32Array {
   const out = new Float32Array(h * w * C);
   for (let y = 0; y < h; y++) {
     const from = ((n * H + y0 + y) * W + x0) * C;
