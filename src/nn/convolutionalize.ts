@@ -128,11 +128,8 @@ function probe(model: Module, [h, w, c]: [number, number, number]): { calls: Cal
 /** Decides every replacement from the traced calls; throws (changing nothing) on anything unsupported. */
 function plan(model: Module, calls: Call[], swaps: Swap[]): void {
   const name = model.constructor.name;
-  const seen = new Set<Module>();
-  for (const call of calls) {
-    if (seen.has(call.module)) throw new ConvolutionalizeError(`the module at '${call.path}' runs more than once in a forward; shared layers are not supported`);
-    seen.add(call.module);
-  }
+  const runs = new Map<Module, number>();
+  for (const call of calls) runs.set(call.module, (runs.get(call.module) ?? 0) + 1);
   const flat = calls.findIndex((c) => c.module instanceof Flatten);
   const firstLinear = calls.findIndex((c) => c.module instanceof Linear && c.input.length === 2);
   if (firstLinear < 0) throw new ConvolutionalizeError(`${name} runs no Linear layer on flat features: there is nothing to convert`);
@@ -145,7 +142,11 @@ function plan(model: Module, calls: Call[], swaps: Swap[]): void {
   if ((flatten.module as Flatten).startDim !== 1 || flatten.input.length !== 4) {
     throw new ConvolutionalizeError(`the Flatten at '${flatten.path}' must flatten an NHWC map [N, H, W, C] from dimension 1, got input [${flatten.input.join(', ')}] and startDim ${(flatten.module as Flatten).startDim}`);
   }
-  const swap = (call: Call, replacement: Module) => swaps.push({ path: call.path, ...locateParent(model, call.path), original: call.module, replacement });
+  const swap = (call: Call, replacement: Module) => {
+    // A module used twice (ResNet's blocks reuse one ReLU) is fine unless it is one to replace.
+    if (runs.get(call.module)! > 1) throw new ConvolutionalizeError(`the ${call.module.constructor.name} at '${call.path}' runs more than once in a forward; a shared layer cannot be converted`);
+    swaps.push({ path: call.path, ...locateParent(model, call.path), original: call.module, replacement });
+  };
 
   let dilation: [number, number] = [1, 1];
   for (let i = 0; i < flat; i++) {

@@ -84,7 +84,8 @@ export interface FeatureExtractorOptions {
  *   child's activation, as the model's forward passes it on (flattened if the forward flattens).
  *
  * Definition order is taken as forward order, and the model's forward must only call its children
- * (a forward that does arithmetic between dropped children is not cut cleanly).
+ * (a forward that does arithmetic between dropped children is not cut cleanly). Because the
+ * weights are shared, freezing the view freezes the model, and disposing it disposes them.
  */
 export function featureExtractor(model: Module, options: FeatureExtractorOptions = {}): FeatureExtractor {
   checkModel(model, 'featureExtractor');

@@ -140,6 +140,17 @@ describe('convolutionalize', () => {
     f.dispose(); conv.dispose();
   });
 
+  it('refuses to convert a layer that runs twice, but accepts a ReLU shared by the feature layers', () => {
+    class Twice extends sn.nn.Module {
+      flatten = new sn.nn.Flatten(); fc = new sn.nn.Linear(4, 4);
+      forward(x: sn.Tensor) { return this.fc.forward(this.fc.forward(this.flatten.forward(x))); }
+    }
+    const m = new Twice();
+    expect(() => sn.transfer.convolutionalize(m, { inputShape: [2, 2, 1] })).toThrowError(/the Linear at 'fc' runs more than once in a forward; a shared layer cannot be converted/);
+    expect(m.fc).toBeInstanceOf(sn.nn.Linear);
+    m.dispose();
+  });
+
   it('puts everything back when the converted model does not reproduce the original (arithmetic between modules)', () => {
     class Centred extends sn.nn.Module {
       flatten = new sn.nn.Flatten(); fc = new sn.nn.Linear(2 * 2 * 1, 3);

@@ -42,7 +42,8 @@ export class TinyResNet extends sn.nn.Module {
     this.fc = new Linear(6, 3, { random });
   }
   forward(x: sn.Tensor): sn.Tensor {
-    const h = this.layer2.forward(this.layer1.forward(this.relu.forward(this.conv1.forward(x))));
+    // One ReLU module used twice, as torchvision's BasicBlock does.
+    const h = this.relu.forward(this.layer2.forward(this.layer1.forward(this.relu.forward(this.conv1.forward(x)))));
     return this.fc.forward(this.flatten.forward(this.avgpool.forward(h)));
   }
 }
