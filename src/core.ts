@@ -22,3 +22,4 @@ export type { StepInfo, EpochOptions, EpochResult, Evaluation } from './train.ts
 export * as viz from './viz/index.ts';
 export { summary } from './nn/summary.ts';
 export type { Summary, SummaryRow, SummaryTotals, SummaryOptions } from './nn/summary.ts';
+export * as transfer from './transfer/index.ts';
