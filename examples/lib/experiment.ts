@@ -36,7 +36,9 @@ export async function startExperiment<T extends { seed: number }>(title: string,
 
 /** A comma-separated list of integers from an option ("1,2,3"). */
 export function integerList(option: string, text: string): number[] {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isSafeInteger(v))) throw new Error(`--${option} must be a comma-separated list of integers, got "${text}"`);
+  const parts = text.split(',').map((s) => s.trim());
+  const values = parts.map(Number);
+  // Number('') is 0: an empty entry must not pass as a zero.
+  if (parts.some((s) => s === '') || values.some((v) => !Number.isSafeInteger(v))) throw new Error(`--${option} must be a comma-separated list of integers, got "${text}"`);
   return values;
 }

@@ -89,15 +89,16 @@ export class LeNetLike extends Module {
   constructor(readonly config: LeNetLikeOptions) {
     super();
     const { inputSize, pooling, classes = 10, seed = 1 } = config;
+    // Sizes first, so an input too small fails before any weight is allocated.
+    const pooled = (side: number) => (pooling ? sn.poolOutputSize(side, 2, 2, 0, false) : side);
+    const [side1] = conv2dOutputShape({ inChannels: 1, outChannels: 6, kernelSize: 5 }, [inputSize, inputSize]);
+    const [side2] = conv2dOutputShape({ inChannels: 6, outChannels: 16, kernelSize: 5 }, [pooled(side1), pooled(side1)]);
+    this.flatFeatures = 16 * pooled(side2) ** 2;
     const init = initFrom(seed);
     this.conv1 = new Conv2d(1, 6, 5, init);
     this.pool1 = pooling ? new MaxPool2d(2) : new Identity();
     this.conv2 = new Conv2d(6, 16, 5, init);
     this.pool2 = pooling ? new MaxPool2d(2) : new Identity();
-    const pooled = (side: number) => (pooling ? sn.poolOutputSize(side, 2, 2, 0, false) : side);
-    const [side1] = conv2dOutputShape({ inChannels: 1, outChannels: 6, kernelSize: 5 }, [inputSize, inputSize]);
-    const [side2] = conv2dOutputShape({ inChannels: 6, outChannels: 16, kernelSize: 5 }, [pooled(side1), pooled(side1)]);
-    this.flatFeatures = 16 * pooled(side2) ** 2;
     this.fc1 = new Linear(this.flatFeatures, 120, init);
     this.fc2 = new Linear(120, 84, init);
     this.fc3 = new Linear(84, classes, init);
