@@ -55,11 +55,12 @@ function accuracyByShift(models: sn.nn.Module[], data: ImageDataset): number[][]
   return byModel;
 }
 
+// Each model gets a fresh augmentation stream from the same seed: all four see the same shifted and rotated batches.
 const regimes = [
-  { name: 'trained on centred digits', transform: undefined },
+  { name: 'trained on centred digits', transform: () => undefined },
   {
     name: `trained with random shifts (up to ${args.maxShift} px) and rotations (up to ${args.maxRotation}°)`,
-    transform: randomShiftRotate(digits.train, { maxShift: args.maxShift, maxRotation: args.maxRotation, fill: BACKGROUND, random: new sn.Random(args.seed + 1) }),
+    transform: () => randomShiftRotate(digits.train, { maxShift: args.maxShift, maxRotation: args.maxRotation, fill: BACKGROUND, random: new sn.Random(args.seed + 1) }),
   },
 ];
 
@@ -68,7 +69,7 @@ for (const regime of regimes) {
   const models = candidates.map((c) => {
     const model = c.build();
     const run = fit(model, digits.train, {
-      epochs: args.epochs, seed: args.seed, batchSize: args.batchSize, lr: c.lr, weightDecay: c.weightDecay, transform: regime.transform,
+      epochs: args.epochs, seed: args.seed, batchSize: args.batchSize, lr: c.lr, weightDecay: c.weightDecay, transform: regime.transform(),
       label: `${c.name}, ${regime.name.split(' (')[0]}`,
     });
     console.log(`  ${c.name}: ${duration(run.seconds)} to train`);
