@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/random.ts';
-import { loadMnist, padImages, permutePixels, randomPermutation, randomShiftRotate, rotateImage, shiftDataset, shiftImage, split } from '../src/data/index.ts';
+import { filterLabels, loadMnist, padImages, permutePixels, randomPermutation, randomShiftRotate, rotateImage, shiftDataset, shiftImage, split, subset } from '../src/data/index.ts';
 
 const g = { height: 3, width: 4, channels: 1 };
 const ramp = () => Float32Array.from({ length: 12 }, (_, i) => i + 1);
@@ -60,6 +60,50 @@ describe('data transforms', () => {
     const s = shiftDataset(d, 0, 1);
     expect([...s.images.slice(12, 16)]).toEqual([0, 1, 2, 3]);
     expect([...d.images.slice(0, 4)]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('shiftDataset fills what it uncovers with the given background (e.g. a standardised 0)', () => {
+    const d = { images: Float32Array.from([...ramp(), ...ramp()]), labels: new Int32Array(2), count: 2, ...g };
+    const s = shiftDataset(d, -2, 0, -0.5);
+    expect([...s.images.slice(12, 24)]).toEqual([9, 10, 11, 12, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5]);
+  });
+
+  it('randomShiftRotate with shifts only moves each image by a whole-pixel shift within ±maxShift, filling with its fill value', () => {
+    const sq = { height: 9, width: 9, channels: 1 };
+    const dot = () => { const im = new Float32Array(81).fill(-1); im[4 * 9 + 4] = 5; return im; };
+    const augment = randomShiftRotate(sq, { maxShift: 2, fill: -1, random: new Random(11) });
+    const seen = new Set<string>();
+    for (let t = 0; t < 200; t++) {
+      const im = dot();
+      augment(im);
+      const at = im.indexOf(5);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const dy = Math.floor(at / 9) - 4, dx = (at % 9) - 4;
+      expect(Math.max(Math.abs(dy), Math.abs(dx))).toBeLessThanOrEqual(2);
+      expect(im.filter((v) => v === -1).length).toBe(80);
+      seen.add(`${dy},${dx}`);
+    }
+    // Every one of the 25 shifts turns up in 200 draws.
+    expect(seen.size).toBe(25);
+  });
+
+  it('padImages puts each image in the middle of a canvas of the given value', () => {
+    const d = { images: Float32Array.from([...ramp(), ...ramp().map((v) => -v)]), labels: new Int32Array(2), count: 2, ...g };
+    const p = padImages(d, 1, 9);
+    expect([p.height, p.width]).toEqual([5, 6]);
+    const second = [...p.images.slice(30, 60)];
+    expect(second.slice(0, 6)).toEqual([9, 9, 9, 9, 9, 9]);
+    expect(second.slice(6, 12)).toEqual([9, -1, -2, -3, -4, 9]);
+    expect(second.slice(24, 30)).toEqual([9, 9, 9, 9, 9, 9]);
+  });
+
+  it('filterLabels keeps the chosen classes in order; subset and split refuse indices and sizes out of range', () => {
+    const d = { images: Float32Array.from({ length: 4 * 12 }, (_, i) => i), labels: Int32Array.from([3, 1, 3, 0]), count: 4, ...g };
+    const threes = filterLabels(d, (l) => l === 3);
+    expect([...threes.labels]).toEqual([3, 3]);
+    expect(threes.images[12]).toBe(24);
+    expect(() => subset(d, [0, 4])).toThrowError(/index 4 is outside the 4 examples/);
+    expect(() => split(d, 5, 1)).toThrowError(/first must be in \[0, 4\], got 5/);
   });
 
   it('loadMnist gives 10,000 labelled 28×28 digits, about a thousand per class, and split is seeded', () => {

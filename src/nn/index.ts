@@ -12,3 +12,5 @@ export { Flatten, Identity } from './layers/flatten.ts';
 export { Sequential } from './layers/container.ts';
 export { CrossEntropyLoss, MSELoss } from './layers/loss.ts';
 export * as init from './init.ts';
+export { conv2dParameterCount, linearParameterCount, conv2dOutputShape, denseEquivalent } from './count.ts';
+export type { Conv2dConfig, LinearConfig } from './count.ts';

@@ -1,6 +1,6 @@
 /** The functional op layer: every op validates its arguments, runs a kernel, records its backward. */
 export { add, sub, mul, div, affine, scale, relu, sigmoid, tanh, scaledTanh, exp, neg, square, broadcastShape } from './elementwise.ts';
-export { sum, mean, softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, hingeLoss } from './reduce.ts';
+export { sum, mean, softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, hingeLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './reduce.ts';
 export type { ReduceOptions, Reduction } from './reduce.ts';
 export { conv2d, convOutputSize, resolvePadding } from './conv.ts';
 export type { Conv2dOptions, Padding } from './conv.ts';

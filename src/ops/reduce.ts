@@ -229,3 +229,117 @@ export function hingeLoss(scores: Tensor, labels: Tensor, options: { margin?: nu
   return reduce('hingeLoss', losses, reduction);
 }
 
+
+/** The float heap view and element shift for a dtype (the binary losses loop over it in JS). */
+function heapOf(dtype: FloatDtype): { view: () => Float32Array | Float64Array; shift: number } {
+  return { view: () => (dtype === 'float64' ? backend().heap.f64 : backend().heap.f32), shift: dtype === 'float64' ? 3 : 2 };
+}
+
+/** Targets must match the scores' shape and dtype and lie in [0, 1]; checked before anything runs. */
+function checkBinaryTargets(op: string, scoresName: string, scores: Tensor, targets: Tensor): FloatDtype {
+  checkFloat(op, scoresName, scores);
+  checkFloat(op, 'targets', targets);
+  const dtype = sameDtype(op, { [scoresName]: scores, targets });
+  if (scores.rank !== targets.rank || scores.shape.some((d, i) => d !== targets.shape[i])) {
+    fail(op, `${scoresName} ${formatShape(scores.shape)} and targets ${formatShape(targets.shape)} must have the same shape`);
+  }
+  const { view, shift } = heapOf(dtype);
+  const f = view(), t = targets.ptr >> shift;
+  for (let i = 0; i < targets.size; i++) {
+    const v = f[t + i]!;
+    if (!(v >= 0 && v <= 1)) fail(op, `targets[${i}] is ${v}, outside [0, 1]`);
+  }
+  return dtype;
+}
+
+/** PyTorch clamps each log term of the binary cross-entropy at −100, so p = 0 or 1 gives a finite loss. */
+const LOG_FLOOR = -100;
+const clampedLog = (v: number) => Math.max(Math.log(v), LOG_FLOOR);
+
+/**
+ * Binary cross-entropy of probabilities p ∈ [0, 1] against targets t ∈ [0, 1] of the same shape,
+ * elementwise −(t·log p + (1 − t)·log(1 − p)) with each log clamped at −100 (PyTorch's
+ * F.binary_cross_entropy). For sigmoid outputs prefer binaryCrossEntropyWithLogits, which never
+ * rounds a probability to 0 or 1.
+ */
+export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  checkOptions(op, options, ['reduction']);
+  const dtype = checkBinaryTargets(op, 'probabilities', probabilities, targets);
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  const { view, shift } = heapOf(dtype);
+  {
+    const f = view(), p = probabilities.ptr >> shift;
+    for (let i = 0; i < probabilities.size; i++) {
+      const v = f[p + i]!;
+      if (!(v >= 0 && v <= 1)) fail(op, `probabilities[${i}] is ${v}, outside [0, 1]`);
+    }
+  }
+  const n = probabilities.size;
+  const losses = output(probabilities.shape, dtype, [probabilities, targets]);
+  {
+    const f = view(), p = probabilities.ptr >> shift, t = targets.ptr >> shift, o = losses.ptr >> shift;
+    for (let i = 0; i < n; i++) f[o + i] = -(f[t + i]! * clampedLog(f[p + i]!) + (1 - f[t + i]!) * clampedLog(1 - f[p + i]!));
+  }
+  recordOp(op, [probabilities, targets], [losses], ([dl], needs) => {
+    const grads: (Tensor | undefined)[] = [undefined, undefined];
+    const f = () => view();
+    const p = probabilities.ptr >> shift, t = targets.ptr >> shift, d = dl!.ptr >> shift;
+    if (needs[0]) {
+      // d/dp = (p − t) / (p(1 − p)), with the denominator kept from 0 as PyTorch does (eps 1e-12).
+      const dp = scratchTensor(probabilities.shape, dtype);
+      const v = f(), g = dp.ptr >> shift;
+      for (let i = 0; i < n; i++) v[g + i] = v[d + i]! * (v[p + i]! - v[t + i]!) / Math.max(v[p + i]! * (1 - v[p + i]!), 1e-12);
+      grads[0] = dp;
+    }
+    if (needs[1]) {
+      const dt = scratchTensor(targets.shape, dtype);
+      const v = f(), g = dt.ptr >> shift;
+      for (let i = 0; i < n; i++) v[g + i] = v[d + i]! * (clampedLog(1 - v[p + i]!) - clampedLog(v[p + i]!));
+      grads[1] = dt;
+    }
+    return grads;
+  });
+  return reduce(op, losses, reduction);
+}
+
+/**
+ * Binary cross-entropy of logits z (any real) against targets t ∈ [0, 1] of the same shape: the
+ * loss of sigmoid(z), computed stably as max(z, 0) − z·t + log(1 + e^−|z|) (PyTorch's
+ * F.binary_cross_entropy_with_logits). Each element is its own two-class problem, so ten outputs
+ * against one-hot targets train ten one-vs-rest classifiers.
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  checkOptions(op, options, ['reduction']);
+  const dtype = checkBinaryTargets(op, 'logits', logits, targets);
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  const { view, shift } = heapOf(dtype);
+  const n = logits.size;
+  const losses = output(logits.shape, dtype, [logits, targets]);
+  {
+    const f = view(), z = logits.ptr >> shift, t = targets.ptr >> shift, o = losses.ptr >> shift;
+    for (let i = 0; i < n; i++) {
+      const v = f[z + i]!;
+      f[o + i] = Math.max(v, 0) - v * f[t + i]! + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+  }
+  recordOp(op, [logits, targets], [losses], ([dl], needs) => {
+    const grads: (Tensor | undefined)[] = [undefined, undefined];
+    const z = logits.ptr >> shift, t = targets.ptr >> shift, d = dl!.ptr >> shift;
+    if (needs[0]) {
+      const dz = scratchTensor(logits.shape, dtype);
+      const f = view(), g = dz.ptr >> shift;
+      for (let i = 0; i < n; i++) f[g + i] = f[d + i]! * (1 / (1 + Math.exp(-f[z + i]!)) - f[t + i]!);
+      grads[0] = dz;
+    }
+    if (needs[1]) {
+      const dt = scratchTensor(targets.shape, dtype);
+      const f = view(), g = dt.ptr >> shift;
+      for (let i = 0; i < n; i++) f[g + i] = -f[d + i]! * f[z + i]!;
+      grads[1] = dt;
+    }
+    return grads;
+  });
+  return reduce(op, losses, reduction);
+}

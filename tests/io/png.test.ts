@@ -43,6 +43,36 @@ describe('PNG writer', () => {
     expect(() => encodePng(0, 2, new Uint8Array(0))).toThrowError(/positive integers/);
   });
 
+  it('lays out filter o of a one-channel OHWI weight as tile o, each value a scale × scale block, black to white per tile', () => {
+    // Filter o is 0 everywhere except 1 at (row o % 3, column 1): its tile is black with one white block.
+    const values = new Float32Array(4 * 3 * 3);
+    for (let o = 0; o < 4; o++) values[o * 9 + (o % 3) * 3 + 1] = 1 + o;
+    const image = sn.tidy(() => sn.viz.renderFilters(sn.tensor(values, [4, 3, 3, 1]), { scale: 2, gap: 1, background: 40 }));
+    expect([image.width, image.height]).toEqual([4 * 6 + 5, 6 + 2]);
+    const grey = (x: number, y: number) => image.data[(y * image.width + x) * 4]!;
+    for (let o = 0; o < 4; o++) {
+      const left = 1 + o * 7;
+      for (let y = 0; y < 6; y++) {
+        for (let x = 0; x < 6; x++) {
+          const hot = Math.floor(y / 2) === o % 3 && Math.floor(x / 2) === 1;
+          expect(grey(left + x, 1 + y), `filter ${o} at (${y}, ${x})`).toBe(hot ? 255 : 0);
+        }
+      }
+      expect(grey(left - 1, 3)).toBe(40);
+    }
+    expect(image.data[3]).toBe(255);
+  });
+
+  it("renders feature maps channel by channel; 'global' normalisation keeps relative strengths", () => {
+    // Two channels of a 1×2 map: channel 0 = [0, 1], channel 1 = [0, 4].
+    const maps = () => sn.tensor([0, 0, 1, 4], [1, 1, 2, 2]);
+    const grey = (img: sn.viz.RgbaImage, x: number) => img.data[(1 * img.width + x) * 4]!;
+    const perTile = sn.tidy(() => sn.viz.renderFeatureMaps(maps(), { scale: 1, columns: 2 }));
+    expect([grey(perTile, 1), grey(perTile, 2), grey(perTile, 4), grey(perTile, 5)]).toEqual([0, 255, 0, 255]);
+    const global = sn.tidy(() => sn.viz.renderFeatureMaps(maps(), { scale: 1, columns: 2, normalize: 'global' }));
+    expect([grey(global, 1), grey(global, 2), grey(global, 4), grey(global, 5)]).toEqual([0, 64, 0, 255]);
+  });
+
   it('renders conv filters and feature maps as non-blank grids', () => {
     const w = sn.randn([6, 5, 5, 1], { seed: 1 });
     const filters = sn.viz.renderFilters(w);
