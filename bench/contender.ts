@@ -4,7 +4,7 @@
  * `output` returns the latest result in simdnet's layouts for the cross-check.
  */
 import type { ConvProblem, GemmProblem, LeNetProblem, PoolProblem } from './problems.ts';
-import type { Weights } from './resnet18.ts';
+import type { Weights } from './resnet18-graph.ts';
 
 export interface Prepared {
   run(): unknown;

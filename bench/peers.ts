@@ -28,7 +28,7 @@ import {
 import {
   markdownTable, summaryMarkdown, summaryText, textTable, throughput, type CaseResult, type Row, type Unit,
 } from './report.ts';
-import { resnet18Flops, resnet18Weights } from './resnet18.ts';
+import { resnet18Flops, resnet18Weights } from './resnet18-graph.ts';
 import { measure, type TimingOptions } from './timing.ts';
 
 // ---- options -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { encodeModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../
 import {
   NCHW_TO_NHWC, NHWC_TO_NCHW, OHWI_TO_OIHW, permute4, type ConvProblem, type GemmProblem, type PoolProblem,
 } from '../problems.ts';
-import { BN_EPS, resnet18Spec, type ConvSpec } from '../resnet18.ts';
+import { BN_EPS, resnet18Spec, type ConvSpec } from '../resnet18-graph.ts';
 
 let configured = false;
 

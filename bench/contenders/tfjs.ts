@@ -16,7 +16,7 @@ import {
   HWIO_TO_OHWI, lenetParameterOrder, OHWI_TO_HWIO, OIHW_TO_OHWI, permute4, transpose2,
   type ConvProblem, type GemmProblem, type LeNetProblem, type PoolProblem,
 } from '../problems.ts';
-import { foldBatchNorm, resnet18Spec, type ConvSpec } from '../resnet18.ts';
+import { foldBatchNorm, resnet18Spec, type ConvSpec } from '../resnet18-graph.ts';
 
 type BackendName = 'wasm' | 'cpu';
 
