@@ -161,6 +161,8 @@ async function runContender(c: Contender, prepare: (c: Contender) => Preparation
       const output = kase.checked ? kase.checked(first) : first;
       const t = await measure(() => prepared.run(), timing);
       row.ms = t.medianMs;
+      row.minMs = t.minMs;
+      row.cpuMs = t.cpuMs;
       row.samples = t.samples;
       if (t.samples < 3) row.note = `${t.samples === 1 ? 'one run' : `${t.samples} runs`} (slow)`;
       row.peakBytes = await prepared.peakBytes?.();
@@ -266,6 +268,8 @@ const footer = [
   '  tf.js — tf.profile().peakBytes (tensor bytes only: XNNPACK\'s packed weights and scratch are not counted);',
   `  others expose nothing ("n/a"). tfjs-wasm's linear memory at the end of the run: ${heap === undefined ? 'n/a' : `${(heap / 2 ** 20).toFixed(0)} MiB`}.`,
   'GB/s (pooling): bytes of input and output (and dy) per run over the median time. LeNet: images per second of a training step.',
+  'min ms: the fastest run; CPU ms: process CPU time per run. On shared cores the median is inflated by waiting for a core;',
+  '  the fastest run and the CPU time are closer to an idle machine (both still pay for caches shared with other work).',
 ];
 console.log(`\n## summary: simdnet's fastest wasm build against the fastest peer\n${summaryText(results)}\n\n${footer.join('\n')}`);
 

@@ -11,6 +11,9 @@ export interface Row {
   ours: boolean;
   /** Median milliseconds of one run; undefined when the contender did not run the case. */
   ms?: number;
+  /** Fastest run and CPU time per run (see bench/timing.ts). */
+  minMs?: number;
+  cpuMs?: number;
   samples?: number;
   /** Why it did not run ("missing (...)", "n/a (...)", an error). */
   note?: string;
@@ -66,6 +69,8 @@ interface Column { head: string; right: boolean; cell: (r: Row, c: CaseResult) =
 const COLUMNS: Column[] = [
   { head: 'contender', right: false, cell: (r) => r.contender },
   { head: 'median ms', right: true, cell: (r) => (r.ms === undefined ? '—' : fmtMs(r.ms)) },
+  { head: 'min ms', right: true, cell: (r) => (r.minMs === undefined ? '' : fmtMs(r.minMs)) },
+  { head: 'CPU ms', right: true, cell: (r) => (r.cpuMs === undefined ? '' : fmtMs(r.cpuMs)) },
   { head: 'throughput', right: true, cell: (r, c) => (r.ms === undefined ? '' : `${fmtThroughput(c.unit, throughput(c.unit, c.work, r.ms))} ${c.unit}`) },
   { head: '× best peer', right: true, cell: (r, c) => {
     const ratio = r.ours ? ratioToBestPeer(c, r) : undefined;
@@ -99,12 +104,15 @@ export function summaryRows(results: CaseResult[]): string[][] {
     const peer = bestPeer(c);
     const fmt = (r: Row | undefined) => (r?.ms === undefined ? '—' : `${fmtThroughput(c.unit, throughput(c.unit, c.work, r.ms))}`);
     const ratio = ours && peer ? `${(peer.ms! / ours.ms!).toFixed(2)}×` : '—';
+    const fastest = (rows: Row[]) => rows.filter((r) => r.minMs !== undefined).sort((a, b) => a.minMs! - b.minMs!)[0];
+    const oursMin = fastest(c.rows.filter((r) => r.ours)), peerMin = fastest(c.rows.filter((r) => !r.ours));
+    const ratioMin = oursMin && peerMin ? `${(peerMin.minMs! / oursMin.minMs!).toFixed(2)}×` : '—';
     const target = c.target ? `${c.target.text} ${c.target.met === undefined ? '(?)' : c.target.met ? '✓' : '✗'}` : '';
-    return [`${c.suite}: ${c.name}`, c.unit, fmt(ours), peer ? `${fmt(peer)} (${peer.contender})` : '—', ratio, target];
+    return [`${c.suite}: ${c.name}`, c.unit, fmt(ours), peer ? `${fmt(peer)} (${peer.contender})` : '—', ratio, ratioMin, target];
   });
 }
 
-export const SUMMARY_HEAD = ['case', 'unit', 'simdnet (best build)', 'best peer', 'simdnet ÷ best peer', 'target'];
+export const SUMMARY_HEAD = ['case', 'unit', 'simdnet (best build, median)', 'best peer (median)', 'simdnet ÷ best peer', 'same, fastest runs', 'target (medians)'];
 
 export function summaryText(results: CaseResult[]): string {
   const rows = [SUMMARY_HEAD, ...summaryRows(results)];
