@@ -138,7 +138,8 @@ function resnet18(p: ResNetProblem): Prepared | Unsupported {
   model.loadStateDict(dict, { strict: false });
   const x = constant(p.input, [1, 224, 224, 3]);
   return {
-    ...producing([x], () => sn.noGrad(() => model.forward(x))),
+    // tidy: the forward's intermediate tensors go back as soon as the logits are out.
+    ...producing([x], () => sn.tidy(() => sn.noGrad(() => model.forward(x)))),
     dispose() { x.dispose(); model.dispose(); },
   };
 }
