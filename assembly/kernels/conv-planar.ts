@@ -24,8 +24,9 @@ import {
 export const PLANAR_R = 6;
 /** Planes of one image may take at most this many floats (4 MB); bigger images use the GEMM path. */
 export const PLANAR_MAX_PLANE_FLOATS = 1 << 20;
-/** Floats of zeroed slack after the planes: a short group reads up to 3 floats past a row. */
-export const PLANAR_SLACK = 4;
+/** Floats of zeroed slack after the planes: a short group reads up to 3 floats past a row, the
+ *  groups of a two-row tile that lie past the row up to 15. */
+export const PLANAR_SLACK = 16;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -87,19 +88,32 @@ export function planarInputGradEligible(geom: usize): bool {
 
 // ---- copying into planes ----------------------------------------------------------------------------
 
+function zeroFloats(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(dst, i), z);
+  for (; i < n; i++) store<f32>(at(dst, i), 0);
+}
+
 /**
  * planes[c][r][q] = img[r − top][q − left][c0 + c] of an NHWC image (zero outside it), for
  * `count` channels of an image with C channels, planes of ph × pw floats, then PLANAR_SLACK zeros.
  */
 function toPlanes(img: usize, H: i32, W: i32, C: i32, c0: i32, count: i32, top: i32, left: i32,
   planes: usize, ph: i32, pw: i32, pitch: i32): void {
-  const z = f32x4.splat(0);
-  const total = count * ph * pitch + PLANAR_SLACK;
-  let i = 0;
-  for (; i + 4 <= total; i += 4) v128.store(at(planes, i), z);
-  for (; i < total; i++) store<f32>(at(planes, i), 0);
-  const r0 = max(top, 0), r1 = min(H + top, ph);
-  const q0 = max(left, 0), q1 = min(W + left, pw);
+  const r0 = max(top, 0), r1 = max(r0, min(H + top, ph));
+  const q0 = max(left, 0), q1 = max(q0, min(W + left, pw));
+  // Zero what the copy below leaves: the padding rows and columns, the row pitch's tail, the slack.
+  for (let c = 0; c < count; c++) {
+    const plane = at(planes, c * ph * pitch);
+    zeroFloats(plane, r0 * pitch);
+    zeroFloats(at(plane, r1 * pitch), (ph - r1) * pitch);
+    for (let r = r0; r < r1; r++) {
+      zeroFloats(at(plane, r * pitch), q0);
+      zeroFloats(at(plane, r * pitch + q1), pitch - q1);
+    }
+  }
+  zeroFloats(at(planes, count * ph * pitch), PLANAR_SLACK);
   if (count == 1) {
     for (let r = r0; r < r1; r++) {
       let src = img + ((<usize>((r - top) * W + (q0 - left)) * C + c0) << 2);
@@ -270,13 +284,13 @@ function tile1x8(groups: usize, wp: usize, depth: i32, KH: i32, KW: i32, kh0: i3
  * One output × two rows × four groups (stride and dilation 1 only). The rows share their plane
  * rows: plane row ih + r feeds kernel row r of output row ih and kernel row r − 1 of row ih + 1,
  * so each loaded vector serves two accumulators (0.75 loads per multiply-add instead of 1.1 for
- * the 1 × 8 tile). s: the first tap of group 0 in row ih; groups are 16 bytes apart, groups past
- * `groups` repeat group 0 and store nothing. Plane rows outside [z0, z1) are zero and skipped.
+ * the 1 × 8 tile). s: the first tap of group 0 in row ih; groups are 16 bytes apart (one pointer,
+ * constant offsets), and groups past `groups` read past the row (at most 15 floats: the slack)
+ * and store nothing. Plane rows outside [z0, z1) are zero and skipped.
  */
 function tile2x4(s: usize, groups: i32, lastLanes: i32, two: bool, ih: i32, z0: i32, z1: i32,
   d: usize, ldoBytes: usize, rowOutBytes: usize, wp: usize, depth: i32, KH: i32, KW: i32,
   planeBytes: usize, rowBytes: usize, relu: bool): void {
-  const s1 = groups > 1 ? s + 16 : s, s2 = groups > 2 ? s + 32 : s, s3 = groups > 3 ? s + 48 : s;
   const b = v128.load32_splat(wp + (<usize>(depth * KH * KW) << 2));
   let a0 = b, a1 = b, a2 = b, a3 = b, c0 = b, c1 = b, c2 = b, c3 = b;
   // Plane rows ih + r for r in [r0, r1): r < KH feeds row ih, r ≥ 1 feeds row ih + 1.
@@ -291,22 +305,25 @@ function tile2x4(s: usize, groups: i32, lastLanes: i32, two: bool, ih: i32, z0: 
       if (top && bottom) {
         for (let kw = 0; kw < KW; kw++, o += 4, w0 += 4, w1 += 4) {
           const k0 = v128.load32_splat(w0), k1 = v128.load32_splat(w1);
-          let x = v128.load(s + o); a0 = madd(x, k0, a0); c0 = madd(x, k1, c0);
-          x = v128.load(s1 + o); a1 = madd(x, k0, a1); c1 = madd(x, k1, c1);
-          x = v128.load(s2 + o); a2 = madd(x, k0, a2); c2 = madd(x, k1, c2);
-          x = v128.load(s3 + o); a3 = madd(x, k0, a3); c3 = madd(x, k1, c3);
+          const p = s + o;
+          let x = v128.load(p); a0 = madd(x, k0, a0); c0 = madd(x, k1, c0);
+          x = v128.load(p, 16); a1 = madd(x, k0, a1); c1 = madd(x, k1, c1);
+          x = v128.load(p, 32); a2 = madd(x, k0, a2); c2 = madd(x, k1, c2);
+          x = v128.load(p, 48); a3 = madd(x, k0, a3); c3 = madd(x, k1, c3);
         }
       } else if (top) {
         for (let kw = 0; kw < KW; kw++, o += 4, w0 += 4) {
           const k0 = v128.load32_splat(w0);
-          a0 = madd(v128.load(s + o), k0, a0); a1 = madd(v128.load(s1 + o), k0, a1);
-          a2 = madd(v128.load(s2 + o), k0, a2); a3 = madd(v128.load(s3 + o), k0, a3);
+          const p = s + o;
+          a0 = madd(v128.load(p), k0, a0); a1 = madd(v128.load(p, 16), k0, a1);
+          a2 = madd(v128.load(p, 32), k0, a2); a3 = madd(v128.load(p, 48), k0, a3);
         }
       } else if (bottom) {
         for (let kw = 0; kw < KW; kw++, o += 4, w1 += 4) {
           const k1 = v128.load32_splat(w1);
-          c0 = madd(v128.load(s + o), k1, c0); c1 = madd(v128.load(s1 + o), k1, c1);
-          c2 = madd(v128.load(s2 + o), k1, c2); c3 = madd(v128.load(s3 + o), k1, c3);
+          const p = s + o;
+          c0 = madd(v128.load(p), k1, c0); c1 = madd(v128.load(p, 16), k1, c1);
+          c2 = madd(v128.load(p, 32), k1, c2); c3 = madd(v128.load(p, 48), k1, c3);
         }
       }
     }
@@ -493,26 +510,69 @@ export function planarInputGrad(geom: usize, dy: usize, w: usize, dx: usize, scr
   }
 }
 
+/** Floats of dy in the filter gradient's group-major layout: per output row, per group of four
+ *  pixels, the channels (padded to a multiple of six) as vectors of four pixels. */
+@inline function dyGroupFloats(geom: usize): i32 {
+  return word(geom, CONV_OH) * ((word(geom, CONV_OW) + 3) >> 2) * roundUp(word(geom, CONV_OC), PLANAR_R) * 4;
+}
+
 /** Filter gradient: one to three input channels, horizontal stride and dilation 1. */
 export function planarFilterGradEligible(geom: usize): bool {
   const C = word(geom, CONV_C);
-  return rowStepOne(geom) && C <= 3 && C * forwardPlaneH(geom) * forwardPlaneW(geom) +
-    word(geom, CONV_OC) * word(geom, CONV_OH) * roundUp(word(geom, CONV_OW), 4) <= PLANAR_MAX_PLANE_FLOATS;
+  return rowStepOne(geom) && C <= 3 &&
+    C * forwardPlaneH(geom) * forwardPlaneW(geom) + dyGroupFloats(geom) <= PLANAR_MAX_PLANE_FLOATS;
 }
 
-/** Scratch floats of planarFilterGrad: x planes + slack | dy planes (rows padded to 4) + slack |
- *  vector accumulators [chunk][tap pair · 2][6] · 4 | tap offsets. */
+/** Scratch floats of planarFilterGrad: x planes + slack | dy, group-major | vector accumulators
+ *  [chunk][tap pair · 2][6] · 4 | tap offsets. */
 export function planarFilterGradScratchFloats(geom: usize): i32 {
   const C = word(geom, CONV_C), OC = word(geom, CONV_OC);
   const taps = C * word(geom, CONV_KH) * word(geom, CONV_KW);
-  return C * forwardPlaneH(geom) * forwardPlaneW(geom) + PLANAR_SLACK +
-    OC * word(geom, CONV_OH) * roundUp(word(geom, CONV_OW), 4) + PLANAR_SLACK +
+  return C * forwardPlaneH(geom) * forwardPlaneW(geom) + PLANAR_SLACK + dyGroupFloats(geom) +
     roundUp(OC, PLANAR_R) * roundUp(taps, 2) * 4 + roundUp(taps, 2);
 }
 
 /**
+ * dy of one NHWC image in group-major order: for each row and group of four pixels, ocPad vectors
+ * (channel c's four pixels at c·16 bytes), zero past the row's end and past OC. The six vectors a
+ * tile reads for a group are then one pointer with constant offsets.
+ */
+function toGroups(img: usize, OH: i32, OW: i32, OC: i32, ocPad: i32, dst: usize): void {
+  const pxBytes = <usize>OC << 2;
+  let d = dst;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow += 4, d += <usize>ocPad << 4) {
+      const src = img + (<usize>(oh * OW + ow) * pxBytes);
+      if (ow + 4 <= OW && OC >= 4) {
+        for (let c = 0; c < OC; c += 4) {
+          const cc = min(c, OC - 4);
+          const o = <usize>cc << 2;
+          const v0 = v128.load(src + o), v1 = v128.load(src + pxBytes + o);
+          const v2 = v128.load(src + 2 * pxBytes + o), v3 = v128.load(src + 3 * pxBytes + o);
+          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5), t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const b = d + (<usize>cc << 4);
+          v128.store(b, i64x2.shuffle(t0, t2, 0, 2));
+          v128.store(b, i64x2.shuffle(t0, t2, 1, 3), 16);
+          v128.store(b, i64x2.shuffle(t1, t3, 0, 2), 32);
+          v128.store(b, i64x2.shuffle(t1, t3, 1, 3), 48);
+        }
+        zeroFloats(d + (<usize>OC << 4), (ocPad - OC) * 4);
+      } else {
+        const lanes = min(4, OW - ow);
+        for (let c = 0; c < ocPad; c++) {
+          for (let p = 0; p < 4; p++) {
+            store<f32>(d + (<usize>(c * 4 + p) << 2), p < lanes && c < OC ? load<f32>(src + <usize>p * pxBytes + (<usize>c << 2)) : 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * dw[oc][tap] = Σ over pixels of dy[pixel][oc] · x[tap of pixel], four pixels of a row per vector:
- * accumulators for 6 outputs × 2 taps stay in registers over a whole image (x and dy planes in
+ * accumulators for 6 outputs × 2 taps stay in registers over a whole image (x planes and dy in
  * L1), then go back to a per-(output, tap) vector in scratch; lanes are summed at the very end.
  */
 export function planarFilterGrad(geom: usize, x: usize, dy: usize, dw: usize, scratch: usize): void {
@@ -520,11 +580,13 @@ export function planarFilterGrad(geom: usize, x: usize, dy: usize, dw: usize, sc
   const OC = word(geom, CONV_OC), KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
   const OH = word(geom, CONV_OH), OW = word(geom, CONV_OW), sh = word(geom, CONV_SH), dh = word(geom, CONV_DH);
   const taps = C * KH * KW, pairs = (taps + 1) >> 1;
-  const ph = forwardPlaneH(geom), pw = forwardPlaneW(geom), owp = roundUp(OW, 4);
+  const ph = forwardPlaneH(geom), pw = forwardPlaneW(geom);
+  const groupsPerRow = (OW + 3) >> 2, ocPad = roundUp(OC, PLANAR_R);
+  const groupBytes = <usize>ocPad << 4;
   const planes = scratch;
-  const dyPlanes = at(planes, C * ph * pw + PLANAR_SLACK);
-  const accs = at(dyPlanes, OC * OH * owp + PLANAR_SLACK);
-  const chunks = (OC + PLANAR_R - 1) / PLANAR_R;
+  const dyG = at(planes, C * ph * pw + PLANAR_SLACK);
+  const accs = at(dyG, dyGroupFloats(geom));
+  const chunks = ocPad / PLANAR_R;
   const offs = at(accs, chunks * pairs * 2 * PLANAR_R * 4);
   const z = f32x4.splat(0);
   for (let i = 0; i < chunks * pairs * 2 * PLANAR_R; i++) v128.store(at(accs, i * 4), z);
@@ -535,23 +597,18 @@ export function planarFilterGrad(geom: usize, x: usize, dy: usize, dw: usize, sc
     }
   }
   if (taps & 1) store<i32>(at(offs, taps), 0); // the odd tap's partner: tap 0 again, discarded
-  // Lanes past the row's end in the last group: x is masked there (dy is zero-padded too).
+  // Lanes past the row's end in the last group: x is masked there (dy is zero there too, but x
+  // may hold an infinity from the next row, and 0 · ∞ would be NaN).
   const tailLanes = OW & 3;
   let tailMask = i32x4.splat(0);
   if (tailLanes > 0) tailMask = i32x4.replace_lane(tailMask, 0, -1);
   if (tailLanes > 1) tailMask = i32x4.replace_lane(tailMask, 1, -1);
   if (tailLanes > 2) tailMask = i32x4.replace_lane(tailMask, 2, -1);
-  const dyPlane = <usize>(OH * owp) << 2;
+  const fullGroups = OW >> 2;
   for (let n = 0; n < N; n++) {
     toPlanes(x + (<usize>(n * H * W * C) << 2), H, W, C, 0, C, word(geom, CONV_PAD_T), word(geom, CONV_PAD_L), planes, ph, pw, pw);
-    toPlanes(dy + (<usize>(n * OH * OW * OC) << 2), OH, OW, OC, 0, OC, 0, 0, dyPlanes, OH, owp, owp);
+    toGroups(dy + (<usize>(n * OH * OW * OC) << 2), OH, OW, OC, ocPad, dyG);
     for (let ch = 0; ch < chunks; ch++) {
-      const oc0 = ch * PLANAR_R;
-      // Outputs past OC read plane 0 again (their sums are never stored).
-      const q0 = at(dyPlanes, 0) + <usize>oc0 * dyPlane;
-      const q1 = oc0 + 1 < OC ? q0 + dyPlane : q0, q2 = oc0 + 2 < OC ? q0 + 2 * dyPlane : q0;
-      const q3 = oc0 + 3 < OC ? q0 + 3 * dyPlane : q0, q4 = oc0 + 4 < OC ? q0 + 4 * dyPlane : q0;
-      const q5 = oc0 + 5 < OC ? q0 + 5 * dyPlane : q0;
       for (let pr = 0; pr < pairs; pr++) {
         const acc = at(accs, ((ch * pairs + pr) * 2 * PLANAR_R) * 4);
         let a00 = v128.load(acc), a10 = v128.load(acc, 16), a20 = v128.load(acc, 32);
@@ -559,24 +616,23 @@ export function planarFilterGrad(geom: usize, x: usize, dy: usize, dw: usize, sc
         let a01 = v128.load(acc, 96), a11 = v128.load(acc, 112), a21 = v128.load(acc, 128);
         let a31 = v128.load(acc, 144), a41 = v128.load(acc, 160), a51 = v128.load(acc, 176);
         const o0 = <usize>load<i32>(at(offs, 2 * pr)), o1 = <usize>load<i32>(at(offs, 2 * pr + 1));
+        let q = dyG + (<usize>(ch * PLANAR_R) << 4);
         for (let oh = 0; oh < OH; oh++) {
-          const row = planes + (<usize>(oh * sh * pw) << 2);
-          let dyo = <usize>(oh * owp) << 2;
-          for (let ow = 0; ow < OW; ow += 4, dyo += 16) {
-            const px = row + (<usize>ow << 2);
+          let px = planes + (<usize>(oh * sh * pw) << 2);
+          for (let g = 0; g < groupsPerRow; g++, px += 16, q += groupBytes) {
             let x0 = v128.load(px + o0), x1 = v128.load(px + o1);
-            if (ow + 4 > OW) { x0 = v128.and(x0, tailMask); x1 = v128.and(x1, tailMask); }
-            let d = v128.load(q0 + dyo);
+            if (g == fullGroups) { x0 = v128.and(x0, tailMask); x1 = v128.and(x1, tailMask); }
+            let d = v128.load(q);
             a00 = madd(d, x0, a00); a01 = madd(d, x1, a01);
-            d = v128.load(q1 + dyo);
+            d = v128.load(q, 16);
             a10 = madd(d, x0, a10); a11 = madd(d, x1, a11);
-            d = v128.load(q2 + dyo);
+            d = v128.load(q, 32);
             a20 = madd(d, x0, a20); a21 = madd(d, x1, a21);
-            d = v128.load(q3 + dyo);
+            d = v128.load(q, 48);
             a30 = madd(d, x0, a30); a31 = madd(d, x1, a31);
-            d = v128.load(q4 + dyo);
+            d = v128.load(q, 64);
             a40 = madd(d, x0, a40); a41 = madd(d, x1, a41);
-            d = v128.load(q5 + dyo);
+            d = v128.load(q, 80);
             a50 = madd(d, x0, a50); a51 = madd(d, x1, a51);
           }
         }

@@ -35,7 +35,7 @@ export function filterGradientRows(K: number): number {
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardFilter';
 
 /** Mirrors assembly/kernels/conv-planar.ts: the direct kernels for convolutions with few channels. */
-const PLANAR_R = 6, PLANAR_SLACK = 4, PLANAR_EDGE = 24, PLANAR_MAX_PLANE_FLOATS = 1 << 20;
+const PLANAR_R = 6, PLANAR_SLACK = 16, PLANAR_EDGE = 24, PLANAR_MAX_PLANE_FLOATS = 1 << 20;
 
 /** Floats of the planar kernels' scratch when they take the convolution, else undefined. */
 export function planarScratchFloats(kind: ConvKind, g: ArrayLike<number>): number | undefined {
@@ -56,10 +56,10 @@ export function planarScratchFloats(kind: ConvKind, g: ArrayLike<number>): numbe
       return packed(C, OC) + dyPlanes + PLANAR_SLACK + PLANAR_EDGE;
     }
     case 'backwardFilter': {
-      const dyPlanes = OC * OH * roundUp(OW, 4);
-      if (C > 3 || xPlanes + dyPlanes > PLANAR_MAX_PLANE_FLOATS) return undefined;
+      const dyGroups = OH * Math.ceil(OW / 4) * roundUp(OC, PLANAR_R) * 4;
+      if (C > 3 || xPlanes + dyGroups > PLANAR_MAX_PLANE_FLOATS) return undefined;
       const pairTaps = roundUp(C * taps, 2);
-      return xPlanes + PLANAR_SLACK + dyPlanes + PLANAR_SLACK + roundUp(OC, PLANAR_R) * pairTaps * 4 + pairTaps;
+      return xPlanes + PLANAR_SLACK + dyGroups + roundUp(OC, PLANAR_R) * pairTaps * 4 + pairTaps;
     }
   }
 }
