@@ -246,7 +246,7 @@ const header = [
   `simdnet peer benchmark — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${args.quick ? ' (quick run)' : ''}`,
   `machine: ${cpu}, ${os.cpus().length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; every contender single-threaded`,
   `peers: @tensorflow/tfjs-core + tfjs-backend-wasm + tfjs-backend-cpu ${tfjsVersions().core}, onnxruntime-web ${ortVersion()}, convnetjs ${convnetjsVersion()}`,
-  `load average at start: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} (the cores are shared: numbers are indicative)`,
+  `measured under load: the cores are shared with other work (load average at start ${loadBefore.map((l) => l.toFixed(2)).join(' ')}); numbers are indicative`,
 ];
 console.log(header.join('\n'));
 
@@ -268,6 +268,8 @@ const footer = [
   '  tf.js — tf.profile().peakBytes (tensor bytes only: XNNPACK\'s packed weights and scratch are not counted);',
   `  others expose nothing ("n/a"). tfjs-wasm's linear memory at the end of the run: ${heap === undefined ? 'n/a' : `${(heap / 2 ** 20).toFixed(0)} MiB`}.`,
   'GB/s (pooling): bytes of input and output (and dy) per run over the median time. LeNet: images per second of a training step.',
+  'simdnet wasm relaxed-SIMD (fused multiply-add) runs where the runtime validates relaxed SIMD (Chromium, workerd, Node 20 with',
+  '  --experimental-wasm-relaxed-simd); elsewhere the plain SIMD build runs. "best build" in the summary is the faster of the two.',
   'min ms: the fastest run; CPU ms: process CPU time per run. On shared cores the median is inflated by waiting for a core;',
   '  the fastest run and the CPU time are closer to an idle machine (both still pay for caches shared with other work).',
 ];

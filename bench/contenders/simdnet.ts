@@ -103,7 +103,7 @@ function lenet(p: LeNetProblem): Prepared {
       return out;
     },
     peakBytes: () => sn.memory().peakBytes,
-    dispose() { model.dispose(); x.dispose(); y.dispose(); },
+    dispose() { optimizer.dispose(); model.dispose(); x.dispose(); y.dispose(); },
   };
 }
 
