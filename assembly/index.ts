@@ -13,3 +13,4 @@ export * from "./kernels/pool";
 export * from "./kernels/reduce";
 export * from "./kernels/norm";
 export * from "./kernels/random";
+export * from "./kernels/optim";

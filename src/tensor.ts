@@ -33,10 +33,10 @@ const scopes: Set<Tensor>[] = [];
 let leakWarnings = 0;
 
 const leakRegistry = typeof FinalizationRegistry === 'undefined' ? undefined
-  : new FinalizationRegistry<{ storage: Storage; shape: string }>(({ storage, shape }) => {
+  : new FinalizationRegistry<{ storage: Storage; shape: Shape }>(({ storage, shape }) => {
     liveTensors--;
     if (leakWarnings++ === 0) {
-      console.warn(`simdnet: a tensor of shape ${shape} was garbage-collected without dispose(); ` +
+      console.warn(`simdnet: a tensor of shape ${formatShape(shape)} was garbage-collected without dispose(); ` +
         'its memory was reclaimed. Dispose tensors or create them inside tidy().');
     }
     storage.release();
@@ -54,7 +54,8 @@ export class Tensor {
     this.size = sizeOf(shape);
     this.requiresGrad = requiresGrad && dtype !== 'int32';
     liveTensors++;
-    leakRegistry?.register(this, { storage, shape: formatShape(shape) }, this);
+    // The shape is formatted only if the warning is ever printed: every op makes tensors.
+    leakRegistry?.register(this, { storage, shape }, this);
     scopes[scopes.length - 1]?.add(this);
   }
 

@@ -70,6 +70,32 @@ describe('Adam', () => {
   });
 });
 
+describe('optimizer state', () => {
+  it('lives in linear memory beyond the step\'s tidy() scope, and dispose() frees it', () => {
+    for (const make of [(w: sn.Tensor) => new sn.optim.SGD([w], { lr: 0.1, momentum: 0.9 }), (w: sn.Tensor) => new sn.optim.Adam([w], { lr: 0.1 })]) {
+      const w = f64(Array.from({ length: 100 }, (_, i) => i));
+      const opt = make(w);
+      const before = sn.memory().bytesInUse;
+      sn.tidy(() => opt.step([f64(Array.from({ length: 100 }, () => 1))]));
+      const held = sn.memory().bytesInUse - before;
+      expect(held, opt.constructor.name).toBe((opt instanceof sn.optim.Adam ? 2 : 1) * 800);
+      sn.tidy(() => opt.step([f64(Array.from({ length: 100 }, () => 1))]));
+      expect(sn.memory().bytesInUse - before, 'no new state on later steps').toBe(held);
+      opt.dispose();
+      expect(sn.memory().bytesInUse).toBe(before);
+      // After dispose() the next step starts the state afresh (SGD: velocity = gradient again).
+      const w2 = f64([1]);
+      const sgd = new sn.optim.SGD([w2], { lr: 0.1, momentum: 0.9 });
+      sgd.step([f64([1])]);
+      sgd.dispose();
+      sgd.step([f64([1])]);
+      expect(values(w2)[0]).toBeCloseTo(1 - 0.1 - 0.1, 12);
+      sgd.dispose();
+      w.dispose(); w2.dispose();
+    }
+  });
+});
+
 describe('learning-rate schedules', () => {
   it('cosine annealing goes from the initial rate to etaMin, per group', () => {
     const opt = new sn.optim.SGD([{ params: [f64([1])], lr: 0.1 }, { params: [f64([1])], lr: 0.01 }], { lr: 1 });

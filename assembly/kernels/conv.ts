@@ -9,7 +9,9 @@
 // with the layer). Forward reads X in place wherever a pixel's window lies on the image (an
 // implicit GEMM through a table of tap offsets); the backward kernels do so for 1×1 stride-1
 // unpadded convolutions. Depthwise convolutions (one input and one output channel per group) are
-// too thin for a GEMM and run their own kernels with SIMD across channels (conv-depthwise.ts).
+// too thin for a GEMM and run their own kernels with SIMD across channels (conv-depthwise.ts);
+// convolutions with one to three input channels (a first layer) run direct kernels with SIMD
+// across pixels (conv-planar.ts, which lists where each of its paths is taken).
 //
 // Scratch layout (src/backend/scratch.ts mirrors it), in floats:
 //   forward:         packed W [K·⌈coutG⌉₈] | padded bias [⌈coutG⌉₈] | col [MC·K] | tap offsets [K]
@@ -17,12 +19,17 @@
 //   backward input:  packed W [coutG·⌈K⌉₈] | col [MC·K] | packed A [MC·KC] | edge
 //   backward filter: col [rows·K], rows = max(16, min(KC, 2²⁰ / K)) | gemm scratch for n = K
 //   depthwise:       packed W or dW accumulator [KH·KW·C]
+//   planar:          see conv-planar.ts (one image's padded planes and the packed filter)
 import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
   CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU,
 } from "../geometry";
 import { MR, NR, KC, MC, EPI_RELU, roundUp, packBAll, gemmPackedB, gemmEx, tileOffsets } from "./conv-gemm-core";
 import { depthwiseForward, depthwiseBackwardInput, depthwiseBackwardFilter } from "./conv-depthwise";
+import {
+  planarForwardEligible, planarInputGradEligible, planarFilterGradEligible, planarForward, planarInputGrad,
+  planarFilterGrad,
+} from "./conv-planar";
 
 @inline function isDepthwise(geom: usize): bool {
   const g = word(geom, CONV_GROUPS);
@@ -176,6 +183,7 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
   const OC = word(geom, CONV_OC);
   if (M <= 0 || OC <= 0) return;
   if (isDepthwise(geom)) { depthwiseForward(geom, x, w, bias, y, scratch); return; }
+  if (planarForwardEligible(geom)) { planarForward(geom, x, w, bias, y, scratch); return; }
   const C = word(geom, CONV_C), G = word(geom, CONV_GROUPS), W = word(geom, CONV_W);
   const KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
   const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
@@ -250,6 +258,10 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
 export function conv2dBackwardInput(geom: usize, dy: usize, w: usize, dx: usize, scratch: usize): void {
   const N = word(geom, CONV_N), C = word(geom, CONV_C), OC = word(geom, CONV_OC);
   const M = N * word(geom, CONV_OH) * word(geom, CONV_OW);
+  if (M > 0 && OC > 0 && !isDepthwise(geom) && planarInputGradEligible(geom)) {
+    planarInputGrad(geom, dy, w, dx, scratch); // writes every dx pixel
+    return;
+  }
   const pointwise = isPointwise(geom) && !isDepthwise(geom);
   // Taps that no output reaches (stride past the kernel, bottom/right rows) get zero.
   if (!pointwise) zeroFloats(dx, N * word(geom, CONV_H) * word(geom, CONV_W) * C);
@@ -285,6 +297,7 @@ export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize
   const K = word(geom, CONV_KH) * word(geom, CONV_KW) * cinG;
   if (M <= 0) { zeroFloats(dw, OC * K); return; }
   if (isDepthwise(geom)) { depthwiseBackwardFilter(geom, x, dy, dw, scratch); return; }
+  if (planarFilterGradEligible(geom)) { planarFilterGrad(geom, x, dy, dw, scratch); return; }
   const pointwise = isPointwise(geom);
   // Rows per block: one full k slice of the GEMM (whose depth is the pixel count), fewer when
   // rows are so long that the block would pass 4 MB.

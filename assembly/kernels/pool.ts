@@ -152,6 +152,24 @@ import {
   }
 }
 
+/** maxWindow for the four channels c .. c+3. */
+@inline function maxWindow4(image: usize, W: i32, C: i32, h0: i32, h1: i32, w0: i32, w1: i32,
+  out: usize, index: usize, indexed: bool, c: i32, first: v128): void {
+  const px = <usize>C << 2;
+  let m = v128.load(at(image, W, C, h0, w0, c)), i = first;
+  for (let h = h0, w = w0 + 1; h < h1; h++, w = w0) {
+    let p = at(image, W, C, h, w, c);
+    for (; w < w1; w++, p += px) {
+      const v = v128.load(p);
+      const k = takesOver(v, m);
+      m = select(v, m, k);
+      if (indexed) i = select(i32x4.splat(h * W + w), i, k);
+    }
+  }
+  v128.store(out + (<usize>c << 2), m);
+  if (indexed) v128.store(index + (<usize>c << 2), i);
+}
+
 /**
  * Max over the window per channel; with `indexed`, also the flat index h·W + w of the winner.
  * The first tap seeds the maximum, exactly as PyTorch's −∞ start would end after it, so only the
@@ -193,19 +211,12 @@ import {
       v128.store(q, i0); v128.store(q, i1, 16); v128.store(q, i2, 32); v128.store(q, i3, 48);
     }
   }
-  for (; c + 4 <= C; c += 4) {
-    let m = v128.load(at(image, W, C, h0, w0, c)), i = first;
-    for (let h = h0, w = w0 + 1; h < h1; h++, w = w0) {
-      let p = at(image, W, C, h, w, c);
-      for (; w < w1; w++, p += px) {
-        const v = v128.load(p);
-        const k = takesOver(v, m);
-        m = select(v, m, k);
-        if (indexed) i = select(i32x4.splat(h * W + w), i, k);
-      }
-    }
-    v128.store(out + (<usize>c << 2), m);
-    if (indexed) v128.store(index + (<usize>c << 2), i);
+  for (; c + 4 <= C; c += 4) maxWindow4(image, W, C, h0, h1, w0, w1, out, index, indexed, c, first);
+  // The last channels of a pixel (C = 6, LeNet's first pool) in one vector that overlaps the
+  // previous one: its shared lanes are computed and written again with the same values.
+  if (c < C && C >= 4) {
+    maxWindow4(image, W, C, h0, h1, w0, w1, out, index, indexed, C - 4, first);
+    return;
   }
   for (; c < C; c++) {
     let m = load<f32>(at(image, W, C, h0, w0, c)), i = firstIndex;
@@ -297,6 +308,12 @@ function maxUnpoolDisjoint(N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH:
             let cb: usize = 0;
             for (; cb < vectorBytes; cb += 16) {
               v128.store(d + cb, v128.and(v128.load(g + cb), i32x4.eq(v128.load(a + cb), here)));
+            }
+            // The last channels in one overlapping vector (same values written twice), as in the forward.
+            if (cb < px && px >= 16) {
+              cb = px - 16;
+              v128.store(d + cb, v128.and(v128.load(g + cb), i32x4.eq(v128.load(a + cb), here)));
+              continue;
             }
             for (; cb < px; cb += 4) store<f32>(d + cb, load<i32>(a + cb) == tap ? load<f32>(g + cb) : 0);
           }

@@ -113,6 +113,20 @@ export interface Kernels {
   lrnBackward(x: number, y: number, denom: number, dy: number, dx: number, rows: number,
     channels: number, size: number, alpha: number, beta: number, k: number): void;
 
+  // ---- optimizer steps (in place over n elements; the state buffers persist between steps) ------
+  /** SGD with PyTorch's rule: d = g + weightDecay·w; with momentum ≠ 0, v = momentum·v + (1 −
+   *  dampening)·d (v = d on the first step: flags bit 1, v is not read then) and the step is v, or
+   *  d + momentum·v with Nesterov (flags bit 0); without momentum the step is d and v is not
+   *  touched (may be 0). w −= lr·step. Every operation rounds to the float type (no fused
+   *  multiply-add), so the builds and the twin agree bit for bit. */
+  sgdStep(w: number, g: number, v: number, n: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, flags: number): void;
+  /** Adam: g' = g + weightDecay·w (or, decoupled — AdamW, flags bit 0 — w ·= 1 − lr·weightDecay
+   *  first); m = β1·m + (1 − β1)·g'; v = β2·v + (1 − β2)·g'²; w −= (lr / c1)·m / (√(v / c2) + eps),
+   *  where the caller passes the bias corrections c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ. Rounded as sgdStep. */
+  adamStep(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, flags: number, c1: number, c2: number): void;
+
   // ---- dropout ----------------------------------------------------------------------------------
   /** mask[i] = 0 with probability p, else 1/(1−p), from a counter-based hash of (seed, offset + i)
    *  so the result does not depend on how the work is split; y = x · mask. */
@@ -124,6 +138,10 @@ export const BINARY_ADD = 0, BINARY_SUB = 1, BINARY_MUL = 2, BINARY_DIV = 3;
 /** unary(op, …) */
 export const UNARY_RELU = 0, UNARY_SIGMOID = 1, UNARY_TANH = 2, UNARY_SCALED_TANH = 3,
   UNARY_EXP = 4, UNARY_NEG = 5, UNARY_SQUARE = 6;
+/** sgdStep flags. */
+export const SGD_NESTEROV = 1, SGD_FIRST = 2;
+/** adamStep flags. */
+export const ADAM_DECOUPLED = 1;
 /** LeCun 1998, appendix A: f(a) = A·tanh(S·a), A = 1.7159, S = 2/3. */
 export const SCALED_TANH_A = 1.7159, SCALED_TANH_S = 2 / 3;
 

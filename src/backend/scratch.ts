@@ -5,9 +5,14 @@
  *
  * Scratch stays bounded whatever the image size: packed B slices are at most KC × NC floats, conv
  * im2col blocks hold at most MC = 96 rows (forward, input gradient) or filterGradientRows(K) rows
- * (filter gradient, at most 4 MB); only the packed filter grows with the layer.
+ * (filter gradient, at most 4 MB); only the packed filter grows with the layer. The planar kernels
+ * for few-channel convolutions hold one image's padded planes, and only while those stay under
+ * 4 MB (PLANAR_MAX_PLANE_FLOATS): bigger images take the GEMM path.
  */
-import { CONV_C, CONV_GROUPS, CONV_KH, CONV_KW, CONV_OC } from './geometry.ts';
+import {
+  CONV_C, CONV_DH, CONV_DW, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L,
+  CONV_PAD_T, CONV_SH, CONV_SW, CONV_W,
+} from './geometry.ts';
 
 /** Mirrors conv-gemm-core.ts. */
 const MR = 6, NR = 8, KC = 256, NC = 1024, MC = 96;
@@ -29,16 +34,49 @@ export function filterGradientRows(K: number): number {
 
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardFilter';
 
+/** Mirrors assembly/kernels/conv-planar.ts: the direct kernels for convolutions with few channels. */
+const PLANAR_R = 6, PLANAR_SLACK = 16, PLANAR_EDGE = 24, PLANAR_MAX_PLANE_FLOATS = 1 << 20;
+
+/** Floats of the planar kernels' scratch when they take the convolution, else undefined. */
+export function planarScratchFloats(kind: ConvKind, g: ArrayLike<number>): number | undefined {
+  const C = g[CONV_C]!, OC = g[CONV_OC]!, KH = g[CONV_KH]!, KW = g[CONV_KW]!;
+  const OH = g[CONV_OH]!, OW = g[CONV_OW]!;
+  if (g[CONV_GROUPS] !== 1 || g[CONV_SW] !== 1 || g[CONV_DW] !== 1) return undefined;
+  const taps = KH * KW;
+  const packed = (outs: number, depth: number) => roundUp(outs, outs === 1 ? 1 : PLANAR_R) * (depth * taps + 1);
+  const xPlanes = C * ((OH - 1) * g[CONV_SH]! + (KH - 1) * g[CONV_DH]! + 1) * (OW + KW - 1);
+  switch (kind) {
+    case 'forward':
+      if (C > 3 || OC > 16 || xPlanes > PLANAR_MAX_PLANE_FLOATS) return undefined;
+      return packed(OC, C) + xPlanes + PLANAR_SLACK + PLANAR_EDGE;
+    case 'backwardInput': {
+      const dyPlanes = OC * (g[CONV_H]! + KH - 1) * (g[CONV_W]! + KW - 1);
+      if (g[CONV_SH] !== 1 || g[CONV_DH] !== 1 || C !== 1 || g[CONV_PAD_T]! >= KH || g[CONV_PAD_L]! >= KW ||
+        dyPlanes > PLANAR_MAX_PLANE_FLOATS) return undefined;
+      return packed(C, OC) + dyPlanes + PLANAR_SLACK + PLANAR_EDGE;
+    }
+    case 'backwardFilter': {
+      const dyGroups = OH * Math.ceil(OW / 4) * roundUp(OC, PLANAR_R) * 4;
+      if (C > 3 || xPlanes + dyGroups > PLANAR_MAX_PLANE_FLOATS) return undefined;
+      const pairTaps = roundUp(C * taps, 2);
+      return xPlanes + PLANAR_SLACK + dyGroups + roundUp(OC, PLANAR_R) * pairTaps * 4 + pairTaps;
+    }
+  }
+}
+
 /**
  * Scratch bytes of conv2dForward / conv2dBackwardInput / conv2dBackwardFilter for a geometry block
  * (the CONV_* words of geometry.ts). Mirrors the layouts listed at the top of assembly/kernels/conv.ts:
- * the packed filter of one group, an im2col block of at most MC (or KC) rows, and GEMM packing space.
+ * the packed filter of one group, an im2col block of at most MC (or KC) rows, and GEMM packing space;
+ * or, for convolutions with few channels, the planar kernels' padded planes of one image.
  */
 export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {
   const C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
   const cinG = C / G, coutG = OC / G;
   const K = geom[CONV_KH]! * geom[CONV_KW]! * cinG;
   if (cinG === 1 && coutG === 1) return Math.max(16, geom[CONV_KH]! * geom[CONV_KW]! * C * 4);
+  const planar = planarScratchFloats(kind, geom);
+  if (planar !== undefined) return planar * 4;
   switch (kind) {
     case 'forward': {
       const ncPad = roundUp(coutG, NR);

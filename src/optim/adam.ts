@@ -1,3 +1,4 @@
+import { ADAM_DECOUPLED, type Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
 import { checkHyper, Optimizer, type GroupSpec } from './optimizer.ts';
 
@@ -12,7 +13,7 @@ export interface AdamOptions {
 
 /** Adam (Kingma & Ba 2015) with bias correction; AdamW with `decoupled: true`. */
 export class Adam extends Optimizer<AdamOptions> {
-  private moments = new Map<Tensor, { m: Float64Array; v: Float64Array; t: number }>();
+  private moments = new Map<Tensor, { m: Tensor; v: Tensor; t: number }>();
 
   constructor(params: Tensor[] | GroupSpec<AdamOptions>[], options: Partial<AdamOptions> = {}) {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupled: false, ...options });
@@ -27,20 +28,16 @@ export class Adam extends Optimizer<AdamOptions> {
     checkHyper('Adam', g, 'weightDecay', o.weightDecay, 0);
   }
 
-  protected update(p: Tensor, w: Float32Array | Float64Array, grad: Float32Array | Float64Array, o: AdamOptions): void {
+  protected update(p: Tensor, g: Tensor, o: AdamOptions, k: Kernels): void {
     let s = this.moments.get(p);
-    if (!s) this.moments.set(p, (s = { m: new Float64Array(w.length), v: new Float64Array(w.length), t: 0 }));
+    if (!s) this.moments.set(p, (s = { m: this.stateFor(p), v: this.stateFor(p), t: 0 }));
     const [b1, b2] = o.betas;
     const t = ++s.t;
-    const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-    const stepSize = o.lr / c1;
-    for (let i = 0; i < w.length; i++) {
-      let g = grad[i]!;
-      if (o.weightDecay && !o.decoupled) g += o.weightDecay * w[i]!;
-      if (o.weightDecay && o.decoupled) w[i] = w[i]! * (1 - o.lr * o.weightDecay);
-      const m = (s.m[i] = b1 * s.m[i]! + (1 - b1) * g);
-      const v = (s.v[i] = b2 * s.v[i]! + (1 - b2) * g * g);
-      w[i] = w[i]! - stepSize * m / (Math.sqrt(v / c2) + o.eps);
-    }
+    k.adamStep(p.ptr, g.ptr, s.m.ptr, s.v.ptr, p.size, o.lr, b1, b2, o.eps, o.weightDecay,
+      o.decoupled ? ADAM_DECOUPLED : 0, 1 - b1 ** t, 1 - b2 ** t);
+  }
+
+  protected resetState(): void {
+    this.moments.clear();
   }
 }

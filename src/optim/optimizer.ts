@@ -4,7 +4,8 @@
  * gradients handed in as `tape.gradient` returns them.
  */
 import { backend } from '../runtime.ts';
-import { formatShape, Tensor } from '../tensor.ts';
+import type { Kernels } from '../backend/kernels.ts';
+import { empty, formatShape, keep, Tensor, type FloatDtype } from '../tensor.ts';
 
 export interface ParamGroup<H> {
   params: Tensor[];
@@ -18,6 +19,7 @@ export type GroupSpec<H> = { params: Tensor[] } & Partial<H>;
 
 export abstract class Optimizer<H extends { lr: number }> {
   readonly groups: ParamGroup<H>[];
+  private state: Tensor[] = [];
 
   constructor(params: Tensor[] | GroupSpec<H>[], defaults: H) {
     if (!Array.isArray(params) || params.length === 0) throw new TypeError(`simdnet: ${this.constructor.name}: give a non-empty array of parameters or of parameter groups`);
@@ -63,14 +65,28 @@ export abstract class Optimizer<H extends { lr: number }> {
         if (g.size !== p.size || g.dtype !== p.dtype) {
           throw new Error(`simdnet: ${this.constructor.name}.step: gradient ${formatShape(g.shape)} (${g.dtype}) does not match parameter ${formatShape(p.shape)} (${p.dtype})`);
         }
-        const heap = backend().heap;
-        const view = p.dtype === 'float64' ? heap.f64 : heap.f32;
-        const shift = p.dtype === 'float64' ? 3 : 2;
-        this.update(p, view.subarray(p.ptr >> shift, (p.ptr >> shift) + p.size),
-          view.subarray(g.ptr >> shift, (g.ptr >> shift) + g.size), group.options);
+        this.update(p, g, group.options, backend().kernels(p.dtype as FloatDtype));
       }
     }
     this.afterStep();
+  }
+
+  /**
+   * A state buffer (momentum, moments) shaped like a parameter, zero-filled, living in linear
+   * memory next to it so the update kernels read it in place. It outlives the tidy() scope of
+   * the step that made it; dispose() frees it.
+   */
+  protected stateFor(p: Tensor): Tensor {
+    const t = keep(empty(p.shape, p.dtype, false));
+    backend().kernels(p.dtype as FloatDtype).fill(t.ptr, 0, t.size);
+    this.state.push(t);
+    return t;
+  }
+
+  /** Frees the optimizer's state (momentum buffers, Adam moments); a later step starts afresh. */
+  dispose(): void {
+    for (const t of this.state.splice(0)) t.dispose();
+    this.resetState();
   }
 
   /** Sets the learning rate of every group (or of one). */
@@ -79,8 +95,11 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 
   protected afterStep(): void {}
+  /** Forgets the per-parameter state after dispose() freed its buffers. */
+  protected abstract resetState(): void;
   protected abstract validate(options: H, group: number): void;
-  protected abstract update(p: Tensor, values: Float32Array | Float64Array, grad: Float32Array | Float64Array, options: H): void;
+  /** Updates parameter p in place from its gradient g (same shape and dtype, checked). */
+  protected abstract update(p: Tensor, g: Tensor, options: H, kernels: Kernels): void;
 }
 
 export function checkHyper(optimizer: string, group: number, name: string, value: unknown, min: number, max = Infinity, minInclusive = true): void {

@@ -1,3 +1,4 @@
+import { SGD_FIRST, SGD_NESTEROV, type Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
 import { checkHyper, Optimizer, type GroupSpec } from './optimizer.ts';
 
@@ -11,7 +12,7 @@ export interface SGDOptions {
 
 /** Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay (PyTorch's rule). */
 export class SGD extends Optimizer<SGDOptions> {
-  private velocity = new Map<Tensor, Float32Array | Float64Array>();
+  private velocity = new Map<Tensor, Tensor>();
 
   constructor(params: Tensor[] | GroupSpec<SGDOptions>[], options: Partial<SGDOptions> & { lr: number }) {
     super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options });
@@ -27,20 +28,20 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected update(p: Tensor, w: Float32Array | Float64Array, grad: Float32Array | Float64Array, o: SGDOptions): void {
-    const { lr, momentum, dampening, weightDecay, nesterov } = o;
-    if (momentum === 0) {
-      for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (grad[i]! + weightDecay * w[i]!);
-      return;
+  protected update(p: Tensor, g: Tensor, o: SGDOptions, k: Kernels): void {
+    let v = 0, flags = o.nesterov ? SGD_NESTEROV : 0;
+    if (o.momentum !== 0) {
+      let state = this.velocity.get(p);
+      if (!state) {
+        this.velocity.set(p, (state = this.stateFor(p)));
+        flags |= SGD_FIRST; // PyTorch starts the buffer at the first gradient, not at zero
+      }
+      v = state.ptr;
     }
-    let v = this.velocity.get(p);
-    const first = v === undefined;
-    if (!v) this.velocity.set(p, (v = new (w.constructor as Float32ArrayConstructor)(w.length)));
-    for (let i = 0; i < w.length; i++) {
-      const d = grad[i]! + weightDecay * w[i]!;
-      const vi = first ? d : momentum * v[i]! + (1 - dampening) * d;
-      v[i] = vi;
-      w[i] = w[i]! - lr * (nesterov ? d + momentum * vi : vi);
-    }
+    k.sgdStep(p.ptr, g.ptr, v, p.size, o.lr, o.momentum, o.dampening, o.weightDecay, flags);
+  }
+
+  protected resetState(): void {
+    this.velocity.clear();
   }
 }

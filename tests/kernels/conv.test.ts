@@ -5,7 +5,7 @@ import {
   CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
   CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from '../../src/backend/geometry.ts';
-import { conv2dScratchBytes, type ConvKind } from '../../src/backend/scratch.ts';
+import { conv2dScratchBytes, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
 
 let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[];
 beforeAll(async () => {
@@ -111,6 +111,19 @@ const CASES: Record<string, ConvSpec> = {
   'fused ReLU, depthwise': { n: 1, h: 7, w: 6, c: 10, oc: 10, kh: 3, pad: 1, relu: true, groups: 10 },
   'no bias': { n: 1, h: 7, w: 6, c: 5, oc: 11, kh: 3, pad: 1, bias: false },
   'no bias, depthwise': { n: 1, h: 7, w: 6, c: 5, oc: 5, kh: 3, bias: false, groups: 5 },
+  // The planar kernels (conv-planar.ts): few input channels, SIMD across four pixels of a row.
+  'planar: LeNet C1 (32×32, 1 → 6, 5×5)': { n: 2, h: 32, w: 32, c: 1, oc: 6, kh: 5 },
+  'planar: rows of 5 pixels (a short group ends each row)': { n: 2, h: 7, w: 7, c: 1, oc: 6, kh: 3 },
+  'planar: rows of 6 pixels, padded': { n: 1, h: 6, w: 6, c: 1, oc: 6, kh: 3, pad: 1 },
+  'planar: rows of 7 pixels, an odd number of groups': { n: 1, h: 5, w: 9, c: 2, oc: 6, kh: 3 },
+  'planar: 7 outputs (a partial chunk of six)': { n: 2, h: 9, w: 10, c: 1, oc: 7, kh: 3, pad: 1 },
+  'planar: 3 channels, 16 outputs, 5×5 padded': { n: 2, h: 12, w: 11, c: 3, oc: 16, kh: 5, pad: 2 },
+  'planar: one output (tiles of two rows)': { n: 2, h: 9, w: 13, c: 2, oc: 1, kh: 3, pad: 1 },
+  'planar: one output, vertical stride 2 (tiles of eight groups)': { n: 2, h: 11, w: 13, c: 2, oc: 1, kh: 3, stride: [2, 1], pad: 1 },
+  'planar: vertical stride and dilation, asymmetric padding': { n: 2, h: 13, w: 9, c: 1, oc: 5, kh: 3, kw: 2, stride: [2, 1], dilation: [2, 1], pad: [1, 2, 0, 1] },
+  'planar: padding as large as the kernel (the input gradient falls back)': { n: 1, h: 6, w: 7, c: 1, oc: 4, kh: 2, pad: 2 },
+  'planar: fused ReLU': { n: 1, h: 8, w: 9, c: 1, oc: 6, kh: 3, relu: true },
+  'planar: no bias': { n: 1, h: 8, w: 9, c: 3, oc: 8, kh: 3, pad: 1, bias: false },
 };
 
 describe('conv2d JS twin', () => {
@@ -191,6 +204,29 @@ describe('conv2d scratch', () => {
       expect(big, kind).toBe(small);
       expect(big, kind).toBeLessThan(8 * 1024 * 1024);
     }
+  });
+
+  it('sizes the planar paths where they run, and only there', () => {
+    const lenetC1 = geometry(CASES['planar: LeNet C1 (32×32, 1 → 6, 5×5)']!);
+    for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) {
+      expect(conv2dScratchBytes(kind, lenetC1), kind).toBe(planarScratchFloats(kind, lenetC1)! * 4);
+    }
+    const lenetC3 = geometry(CASES['C = 6 (LeNet conv2)']!);
+    for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) expect(planarScratchFloats(kind, lenetC3), kind).toBeUndefined();
+    const strided = geometry({ n: 1, h: 9, w: 9, c: 1, oc: 6, kh: 3, stride: 2 });
+    for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) expect(planarScratchFloats(kind, strided), kind).toBeUndefined();
+    expect(planarScratchFloats('backwardInput', geometry(CASES['planar: padding as large as the kernel (the input gradient falls back)']!))).toBeUndefined();
+    expect(planarScratchFloats('forward', geometry({ n: 1, h: 9, w: 9, c: 1, oc: 17, kh: 3 }))).toBeUndefined();
+  });
+
+  it('planar scratch stays under 4 MB: a one-channel 2048² image takes the GEMM path', () => {
+    const g = geometry({ n: 1, h: 2048, w: 2048, c: 1, oc: 6, kh: 5, pad: 2 });
+    for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) {
+      expect(planarScratchFloats(kind, g), kind).toBeUndefined();
+      expect(conv2dScratchBytes(kind, g), kind).toBeLessThan(6 * 1024 * 1024);
+    }
+    const fits = geometry({ n: 1, h: 1000, w: 1000, c: 1, oc: 6, kh: 5, pad: 2 });
+    expect(planarScratchFloats('forward', fits)! * 4).toBeLessThan(4.2 * 1024 * 1024);
   });
 
   it('filter-gradient blocks shrink for very long rows (K = 7·7·512), staying near 4 MB', () => {

@@ -56,6 +56,8 @@ function adaptive(n: number, h: number, w: number, c: number, oh: number, ow: nu
 const POOL_CASES: [string, PoolSpec][] = [
   ['1×1 kernel, C = 5', { n: 1, h: 5, w: 6, c: 5, kh: 1, kw: 1, sh: 1, sw: 1 }],
   ['2×2 stride 2, C = 64, batch 3', { n: 3, h: 8, w: 8, c: 64, kh: 2, kw: 2, sh: 2, sw: 2 }],
+  ['2×2 stride 2, C = 6 (LeNet: a vector and an overlapping one)', { n: 2, h: 6, w: 8, c: 6, kh: 2, kw: 2, sh: 2, sw: 2 }],
+  ['2×2 stride 2, odd size, C = 18 (16 lanes and an overlapping vector)', { n: 1, h: 7, w: 5, c: 18, kh: 2, kw: 2, sh: 2, sw: 2 }],
   ['3×3 stride 2 overlapping, padding 1, C = 21', { n: 2, h: 9, w: 7, c: 21, kh: 3, kw: 3, sh: 2, sw: 2, padT: 1, padL: 1 }],
   ['stride 3 larger than the 2×2 kernel, C = 3', { n: 1, h: 10, w: 11, c: 3, kh: 2, kw: 2, sh: 3, sw: 3 }],
   ['5×5 with padding 2 (half the kernel), C = 1, batch 3', { n: 3, h: 6, w: 5, c: 1, kh: 5, kw: 5, sh: 1, sw: 1, padT: 2, padL: 2 }],

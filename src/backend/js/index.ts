@@ -13,6 +13,7 @@ import { poolKernels } from './pool.ts';
 import { normKernels } from './norm.ts';
 import { randomKernels } from './random.ts';
 import { reduceKernels } from './reduce.ts';
+import { optimKernels } from './optim.ts';
 
 export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'): Kernels {
   const mem = jsMemory(views, dtype);
@@ -24,5 +25,6 @@ export function createJsKernels(views: HeapViews, dtype: 'float32' | 'float64'):
     ...reduceKernels(mem),
     ...normKernels(mem),
     ...randomKernels(mem),
+    ...optimKernels(mem),
   };
 }
