@@ -6,9 +6,9 @@
  */
 import simd from '../build/simdnet.simd.wasm.js';
 import relaxed from '../build/simdnet.relaxed.wasm.js';
-import { decodeBase64 } from './backend/base64.ts';
+import { inflateEmbedded } from './backend/base64.ts';
 import { setDefaultModules } from './runtime.ts';
 
-setDefaultModules({ simd: () => decodeBase64(simd), relaxed: () => decodeBase64(relaxed) });
+setDefaultModules({ simd: () => inflateEmbedded(simd), relaxed: () => inflateEmbedded(relaxed) });
 
 export * from './core.ts';

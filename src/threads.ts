@@ -6,12 +6,12 @@
  */
 import simdThreads from '../build/simdnet.simd-threads.wasm.js';
 import relaxedThreads from '../build/simdnet.relaxed-threads.wasm.js';
-import { decodeBase64 } from './backend/base64.ts';
+import { inflateEmbedded } from './backend/base64.ts';
 import { spawnModuleWorker } from './backend/spawn-web.ts';
 import { registerWorkerSpawner } from './backend/threads.ts';
 import { setDefaultModules } from './runtime.ts';
 
-setDefaultModules({ simdThreads: () => decodeBase64(simdThreads), relaxedThreads: () => decodeBase64(relaxedThreads) });
+setDefaultModules({ simdThreads: () => inflateEmbedded(simdThreads), relaxedThreads: () => inflateEmbedded(relaxedThreads) });
 registerWorkerSpawner(spawnModuleWorker, { needsWorkerGlobal: true });
 
 export {};
