@@ -1,7 +1,8 @@
 // Direct convolutions over channel planes, for convolutions with very few input channels: the
 // forward and the filter gradient of a layer with one to three input channels (LeNet's C1: 1 → 6,
-// 5×5; an RGB first layer with stride 1) and the input gradient of a one-channel layer. As GEMMs these have a depth of 25 taps or a width of one to six
-// columns, so the register tiles are mostly epilogue and zero padding.
+// 5×5; an RGB first layer with stride 1) and the input gradient of a one-channel layer. As GEMMs
+// these have a depth of 25 taps or a width of one to six columns, so the register tiles are
+// mostly epilogue and zero padding.
 //
 // Here SIMD runs across four adjacent output pixels of a row (a "group") instead of across
 // channels. The image is first copied into zero-padded channel planes (one image at a time, so
@@ -9,12 +10,13 @@
 // bounds tests; the weights are splatted. Only a horizontal stride and dilation of 1 qualify
 // (the four pixels of a group then read four consecutive floats).
 //
-// A tile is R output channels × G groups of four pixels: 6 × 2 (12 accumulators) when there are
-// several output channels, 1 × 8 when there is one (the input gradient of a one-channel layer).
-// The groups of a tile are consecutive in row-major order and may straddle rows, so rows whose
-// width is not a multiple of 8 waste nothing; the last group of a row may be short ("lanes" < 4):
-// its extra lanes read past the row (into the next row or the zeroed slack after the planes)
-// and are never stored.
+// Tiles: 6 outputs × 2 groups (12 accumulators) when there are several output channels, the
+// groups consecutive in row-major order and free to straddle rows, so no row width wastes a
+// tile; for one output, 2 rows × 4 groups sharing their plane rows (stride 1), else 1 × 8
+// groups. The last group of a row may be short ("lanes" < 4): its extra lanes read past the row
+// (into the next row or the zeroed slack after the planes) and are never stored. The filter
+// gradient keeps 6 outputs × 2 taps in registers over a whole image, reading dy in a
+// group-major copy (one pointer, constant offsets).
 import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
   CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU,

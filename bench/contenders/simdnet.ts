@@ -137,11 +137,9 @@ function resnet18(p: ResNetProblem): Prepared | Unsupported {
   }
   model.loadStateDict(dict, { strict: false });
   const x = constant(p.input, [1, 224, 224, 3]);
-  return {
-    // tidy: the forward's intermediate tensors go back as soon as the logits are out.
-    ...producing([x], () => sn.tidy(() => sn.noGrad(() => model.forward(x)))),
-    dispose() { x.dispose(); model.dispose(); },
-  };
+  // tidy: the forward's intermediate tensors go back as soon as the logits are out.
+  const run = producing([x], () => sn.tidy(() => sn.noGrad(() => model.forward(x))));
+  return { ...run, dispose() { run.dispose(); model.dispose(); } };
 }
 
 export function simdnet(variant: Variant): Contender {
