@@ -67,4 +67,7 @@ mkdirSync(out.replace(/\/[^/]*$/, '') || '.', { recursive: true });
 writeFileSync(out, sn.io.writeSafetensors(model.stateDict(), {
   model: `lenet5-${args.variant}`, accuracy: final.accuracy.toFixed(4), seed: String(args.seed), epochs: String(epochs),
 }));
-console.log(`weights saved to ${out}; memory in use ${sn.memory().bytesInUse} bytes in ${sn.memory().liveTensors} tensors`);
+const inUse = sn.memory();
+console.log(`weights saved to ${out}; memory in use ${inUse.bytesInUse} bytes in ${inUse.liveTensors} tensors (the model and optimizer state)`);
+optimizer.dispose();
+model.dispose();
