@@ -62,6 +62,15 @@ function splitElements(ctx: SplitContext, n: number, range: (start: number, coun
   }, 0, 0);
 }
 
+/** A kernel over independent rows of `width` elements: `range(startRow, rowCount)` gives the call for a band. */
+function splitRows(ctx: SplitContext, rows: number, width: number, range: (start: number, count: number) => KernelCall): boolean {
+  if (rows < 2 || rows * width < Math.max(ctx.pool.minWork / 4, ELEMENT_ALIGN * 2)) return false;
+  return runJob(ctx, (job) => {
+    for (const [s, e] of bands(rows, partCount(ctx.pool.threads, rows, 64))) job.add([range(s, e - s)]);
+    return true;
+  }, 0, 0);
+}
+
 /** The threaded kernels: the base kernels, with the big ones split over the pool while it runs. */
 export function parallelKernels(ctx: SplitContext): Kernels {
   const { base, pool } = ctx;
@@ -131,6 +140,17 @@ export function parallelKernels(ctx: SplitContext): Kernels {
       if (!elements('unaryBackward', n, (s, c) => [op, saved ? saved + s * 4 : 0, dy + s * 4, dx + s * 4, c])) {
         base.unaryBackward(op, saved, dy, dx, n);
       }
+    },
+    batchNormForward(x, mean, invStd, gamma, beta, y, rows, channels) {
+      // Rows are independent (per-channel constants): bands of rows give the one-thread bits.
+      if (!split('batchNormForward', () => splitRows(ctx, rows, channels, (s, c) => ({
+        kernel: 'batchNormForward', args: [x + s * channels * 4, mean, invStd, gamma, beta, y + s * channels * 4, c, channels],
+      })))) base.batchNormForward(x, mean, invStd, gamma, beta, y, rows, channels);
+    },
+    addRowVector(x, b, y, rows, cols) {
+      if (!split('addRowVector', () => splitRows(ctx, rows, cols, (s, c) => ({
+        kernel: 'addRowVector', args: [x + s * cols * 4, b, y + s * cols * 4, c, cols],
+      })))) base.addRowVector(x, b, y, rows, cols);
     },
     affine(x, alpha, beta, y, n) {
       if (!elements('affine', n, (s, c) => [x + s * 4, alpha, beta, y + s * 4, c])) base.affine(x, alpha, beta, y, n);

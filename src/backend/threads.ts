@@ -31,7 +31,7 @@ export const THREAD_KERNELS = [
   'gemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter',
   'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
   'lpPool2dForward', 'lpPool2dBackward', 'adaptiveAvgPool2dForward', 'adaptiveAvgPool2dBackward',
-  'copy2d', 'binary', 'unary', 'unaryBackward', 'affine',
+  'copy2d', 'binary', 'unary', 'unaryBackward', 'affine', 'batchNormForward', 'addRowVector',
 ] as const satisfies readonly (keyof Kernels)[];
 export type ThreadKernel = typeof THREAD_KERNELS[number];
 

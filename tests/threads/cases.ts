@@ -128,6 +128,17 @@ export const elementwiseCases: Case[] = [
   })),
   { name: `add, mul over ${N} elements`, run: forwardBackward((a, b) => sn.add(sn.mul(a!, b!), a!), [input('a', [N], 12), input('b', [N], 13)]), splits: ['binary'] },
   { name: `affine over ${N} elements`, run: forwardBackward((x) => sn.affine(x!, 1.7, -0.3), [input('x', [N], 14)]), splits: ['affine'] },
+  {
+    name: 'batch norm in eval mode over 2,601 rows of 7 channels (bands of rows)',
+    run: forwardBackward((x, g, b) => sn.batchNorm2d(x!, sn.tensor([0.1, -0.2, 0, 0.3, 0.5, -1, 2], [7], { requiresGrad: false }),
+      sn.tensor([1, 2, 0.5, 1.5, 1, 3, 0.25], [7], { requiresGrad: false }), g!, b!), [input('x', [1, 51, 51, 7], 15), input('g', [7], 16), input('b', [7], 17)]),
+    splits: ['batchNormForward'],
+  },
+  {
+    name: 'linear bias over 300 rows (bands of rows)',
+    run: forwardBackward((x, w, b) => sn.linear(x!, w!, b!), [input('x', [300, 40], 18), input('w', [37, 40], 19), input('b', [37], 20)]),
+    splits: ['addRowVector'],
+  },
 ];
 
 export const allCases: Case[] = [...convCases, ...poolCases, ...gemmCases, ...elementwiseCases];
