@@ -20,7 +20,7 @@ const epochs = args.epochs || (classic ? 20 : 12);
 
 const info = await sn.init({ backend: args.backend as 'wasm' | 'js' });
 sn.seed(args.seed);
-console.log(`simdnet: ${info.backend} backend${info.simd ? ` (${info.simd} SIMD)` : ''}; LeNet-5 ${args.variant}; seed ${args.seed}`);
+console.log(`simdnet: ${info.backend} backend${info.simd ? ` (${info.simd === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : '128-bit SIMD'})` : ''}; LeNet-5 ${args.variant}; seed ${args.seed}`);
 
 // LeCun et al. pad the 28×28 digits to 32×32 and map background to −0.1, ink to 1.175 (mean ≈ 0, variance ≈ 1).
 const all = padImages(loadMnist(), 2);
