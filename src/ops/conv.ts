@@ -122,26 +122,20 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
       k.unaryBackward(UNARY_RELU, y.ptr, dy.ptr, masked.ptr, masked.size);
       dy = masked;
     }
-    const grads: (Tensor | undefined)[] = [];
-    if (needs[0]) {
-      const dx = scratchTensor(x.shape, dtype);
-      const s = be.scratch(conv2dScratchBytes('backwardInput', words));
-      k.conv2dBackwardInput(be.params(words), dy.ptr, w.ptr, dx.ptr, s);
-      grads.push(dx);
-    } else grads.push(undefined);
-    if (needs[1]) {
-      const dw = scratchTensor(w.shape, dtype);
-      const s = be.scratch(conv2dScratchBytes('backwardFilter', words));
-      k.conv2dBackwardFilter(be.params(words), x.ptr, dy.ptr, dw.ptr, s);
-      grads.push(dw);
-    } else grads.push(undefined);
-    if (b) {
-      if (needs[2]) {
-        const db = scratchTensor(b.shape, dtype);
-        k.reduceSum(dy.ptr, db.ptr, 1, outShape[0] * outShape[1] * outShape[2], outShape[3]);
-        grads.push(db);
-      } else grads.push(undefined);
-    }
+    /** A gradient of `shape` if input i needs one, written by `run(gradientPtr)`. */
+    const gradient = (i: number, shape: readonly number[], run: (ptr: number) => void): Tensor | undefined => {
+      if (!needs[i]) return undefined;
+      const g = scratchTensor(shape, dtype);
+      run(g.ptr);
+      return g;
+    };
+    const grads = [
+      gradient(0, x.shape, (dx) => k.conv2dBackwardInput(be.params(words), dy.ptr, w.ptr, dx,
+        be.scratch(conv2dScratchBytes('backwardInput', words)))),
+      gradient(1, w.shape, (dw) => k.conv2dBackwardFilter(be.params(words), x.ptr, dy.ptr, dw,
+        be.scratch(conv2dScratchBytes('backwardFilter', words)))),
+      ...(b ? [gradient(2, b.shape, (db) => k.reduceSum(dy.ptr, db, 1, outShape[0] * outShape[1] * outShape[2], outShape[3]))] : []),
+    ];
     if (dy !== dyIn) dy.dispose();
     return grads;
   });

@@ -3,7 +3,7 @@ import { recordOp } from '../autograd/tape.ts';
 import { backend } from '../runtime.ts';
 import { sizeOf, Tensor, type FloatDtype } from '../tensor.ts';
 import { checkFloat, checkInt, fail } from './validate.ts';
-import { output, scratchTensor } from './util.ts';
+import { floatHeap, output, scratchTensor } from './util.ts';
 
 /**
  * y[i] = x[indices[i]], or 0 where indices[i] is −1, reshaped to `shape`. The backward adds each
@@ -19,8 +19,7 @@ export function gather(x: Tensor, indices: Tensor, shape: readonly number[]): Te
     if (idx[i]! < -1 || idx[i]! >= x.size) fail('gather', `indices[${i}] is ${idx[i]}, outside [-1, ${x.size - 1}]`);
   }
   const dtype = x.dtype as FloatDtype;
-  const shift = dtype === 'float64' ? 3 : 2;
-  const view = () => (dtype === 'float64' ? heap().f64 : heap().f32);
+  const { view, shift } = floatHeap(dtype);
   const y = output(shape, dtype, [x]);
   {
     const f = view(), xo = x.ptr >> shift, yo = y.ptr >> shift, ix = indices.ptr >> 2, i32 = heap().i32;

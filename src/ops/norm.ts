@@ -1,9 +1,8 @@
 /** Normalisation: batch norm (training and inference) and AlexNet's local response normalisation. */
 import { recordOp } from '../autograd/tape.ts';
-import { backend } from '../runtime.ts';
 import { formatShape, Tensor, type FloatDtype } from '../tensor.ts';
 import { checkFloat, checkOptions, fail, finiteNumber, positiveInt, sameDtype } from './validate.ts';
-import { kernels, output, scratchTensor } from './util.ts';
+import { floatHeap, kernels, output, scratchTensor } from './util.ts';
 
 export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones (default false). */
@@ -12,10 +11,6 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-function floatView(dtype: FloatDtype): Float32Array | Float64Array {
-  return dtype === 'float64' ? backend().heap.f64 : backend().heap.f32;
-}
-const shiftOf = (dtype: FloatDtype) => (dtype === 'float64' ? 3 : 2);
 
 /**
  * Batch normalisation over the channels (last dimension) of any NHWC (or [N, C]) tensor.
@@ -46,8 +41,7 @@ export function batchNorm2d(x: Tensor, runningMean: Tensor | null, runningVar: T
   const k = kernels(dtype);
   const mean = scratchTensor([channels], dtype);
   const invStd = scratchTensor([channels], dtype);
-  const view = () => floatView(dtype);
-  const sh = shiftOf(dtype);
+  const { view, shift: sh } = floatHeap(dtype);
   if (training) {
     const variance = scratchTensor([channels], dtype);
     k.batchNormStats(x.ptr, mean.ptr, variance.ptr, rows, channels);

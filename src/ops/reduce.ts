@@ -5,7 +5,7 @@ import { formatShape, Tensor, type FloatDtype } from '../tensor.ts';
 import { affine, square, sub } from './elementwise.ts';
 import { around } from './shape.ts';
 import { axisOf, checkFloat, checkInt, checkOptions, fail, sameDtype } from './validate.ts';
-import { kernels, output, scratchTensor } from './util.ts';
+import { floatHeap, kernels, output, scratchTensor } from './util.ts';
 
 export interface ReduceOptions {
   /** An axis or axes to reduce; all of them when absent. */
@@ -198,8 +198,7 @@ export function hingeLoss(scores: Tensor, labels: Tensor, options: { margin?: nu
   const margin = options.margin ?? 1;
   const dtype = scores.dtype as FloatDtype;
   // Few rows × few classes: a JS loop over the heap is as fast as a kernel call here.
-  const view = () => (dtype === 'float64' ? backend().heap.f64 : backend().heap.f32);
-  const shift = dtype === 'float64' ? 3 : 2;
+  const { view, shift } = floatHeap(dtype);
   const labelAt = (r: number) => backend().heap.i32[(labels.ptr >> 2) + r]!;
   const losses = output([rows], dtype, [scores]);
   {
@@ -230,11 +229,6 @@ export function hingeLoss(scores: Tensor, labels: Tensor, options: { margin?: nu
 }
 
 
-/** The float heap view and element shift for a dtype (the binary losses loop over it in JS). */
-function heapOf(dtype: FloatDtype): { view: () => Float32Array | Float64Array; shift: number } {
-  return { view: () => (dtype === 'float64' ? backend().heap.f64 : backend().heap.f32), shift: dtype === 'float64' ? 3 : 2 };
-}
-
 /** Targets must match the scores' shape and dtype and lie in [0, 1]; checked before anything runs. */
 function checkBinaryTargets(op: string, scoresName: string, scores: Tensor, targets: Tensor): FloatDtype {
   checkFloat(op, scoresName, scores);
@@ -243,7 +237,7 @@ function checkBinaryTargets(op: string, scoresName: string, scores: Tensor, targ
   if (scores.rank !== targets.rank || scores.shape.some((d, i) => d !== targets.shape[i])) {
     fail(op, `${scoresName} ${formatShape(scores.shape)} and targets ${formatShape(targets.shape)} must have the same shape`);
   }
-  const { view, shift } = heapOf(dtype);
+  const { view, shift } = floatHeap(dtype);
   const f = view(), t = targets.ptr >> shift;
   for (let i = 0; i < targets.size; i++) {
     const v = f[t + i]!;
@@ -267,7 +261,7 @@ export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, optio
   checkOptions(op, options, ['reduction']);
   const dtype = checkBinaryTargets(op, 'probabilities', probabilities, targets);
   const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const { view, shift } = heapOf(dtype);
+  const { view, shift } = floatHeap(dtype);
   {
     const f = view(), p = probabilities.ptr >> shift;
     for (let i = 0; i < probabilities.size; i++) {
@@ -314,7 +308,7 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
   checkOptions(op, options, ['reduction']);
   const dtype = checkBinaryTargets(op, 'logits', logits, targets);
   const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const { view, shift } = heapOf(dtype);
+  const { view, shift } = floatHeap(dtype);
   const n = logits.size;
   const losses = output(logits.shape, dtype, [logits, targets]);
   {
