@@ -22,9 +22,6 @@ export class Storage {
   release(): void {
     if (--this.refs === 0 && this.generation === backendGeneration()) backend().allocator.free(this.ptr);
   }
-  get alive(): boolean {
-    return this.refs > 0;
-  }
 }
 
 let nextId = 1;

@@ -187,11 +187,6 @@ function accumulate(grads: Map<number, Tensor>, t: Tensor, g: Tensor): void {
   g.dispose();
 }
 
-/** The tape an op should record on, or undefined when no tape records or grads are off. */
-export function activeTape(): GradientTape | undefined {
-  return paused ? undefined : recording[recording.length - 1];
-}
-
 /**
  * Records an op on every recording tape that tracks one of its inputs. The op's outputs then need
  * gradients too. Called by each op right after its forward kernel ran.

@@ -89,11 +89,6 @@ export class Allocator {
     };
   }
 
-  /** Forgets the peak so a later `stats()` reports the peak since now. */
-  resetPeak(): void {
-    this.peak = this.inUse;
-  }
-
   private takeFreeBlock(size: number): number | undefined {
     let best = -1;
     for (let i = 0; i < this.freeSizes.length; i++) {
