@@ -15,13 +15,56 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** Bytes in linear memory, freed when the last reference is released. */
 export class Storage {
   private refs = 1;
+  /** Counts the writes into these bytes after they were first filled (optimizer steps, loads):
+   *  whatever was derived from the values is stale once it moved. */
+  version = 0;
+  /** A buffer derived from these values (a convolution's packed filter), freed with them. */
+  derived: DerivedBuffer | undefined;
   constructor(readonly ptr: number, readonly bytes: number, readonly generation: number) {}
   retain(): void {
     this.refs++;
   }
-  release(): void {
-    if (--this.refs === 0 && this.generation === backendGeneration()) backend().allocator.free(this.ptr);
+  /** Every in-place write calls this (ops write only into fresh outputs and need not). */
+  markWritten(): void {
+    this.version++;
   }
+  release(): void {
+    if (--this.refs !== 0 || this.generation !== backendGeneration()) return;
+    const allocator = backend().allocator;
+    if (this.derived) {
+      allocator.free(this.derived.ptr);
+      setDerived(this, undefined);
+    }
+    allocator.free(this.ptr);
+  }
+}
+
+/** Bytes derived from a storage's values, valid while the storage's version is `version`. */
+export interface DerivedBuffer {
+  ptr: number;
+  bytes: number;
+  /** What the bytes were derived for (a packed filter: the filter shape and the groups). */
+  key: string;
+  version: number;
+}
+
+/** Derived bytes in use, counted for the backend of `derivedGeneration` (a new init() starts at 0). */
+let derivedBytes = 0;
+let derivedGeneration = -1;
+
+function countDerived(change: number): number {
+  if (derivedGeneration !== backendGeneration()) {
+    derivedGeneration = backendGeneration();
+    derivedBytes = 0;
+  }
+  return derivedBytes += change;
+}
+
+/** @internal Keeps bytes derived from `storage` (replacing older ones) and counts them in memory(). */
+export function setDerived(storage: Storage, buffer: DerivedBuffer | undefined): void {
+  if (storage.derived) countDerived(-storage.derived.bytes);
+  storage.derived = buffer;
+  if (buffer) countDerived(buffer.bytes);
 }
 
 let nextId = 1;
@@ -226,6 +269,7 @@ function fromGenerator(shape: Shape, options: TensorOptions, draw: () => number)
 
 /** @internal Copies values into a tensor's storage. */
 export function writeValues(t: Tensor, values: ArrayLike<number>): void {
+  t.storage.markWritten();
   const heap = backend().heap;
   if (t.dtype === 'float64') heap.f64.set(values, t.ptr >> 3);
   else if (t.dtype === 'float32') heap.f32.set(values, t.ptr >> 2);
@@ -297,6 +341,9 @@ export interface MemoryInfo {
   bytesInUse: number;
   /** Tensors created and not yet disposed. */
   liveTensors: number;
+  /** Of bytesInUse, the convolution filters kept packed beside their weights (the forward packs
+   *  a filter once, and again only after its values change); freed with the weights. */
+  packedFilterBytes: number;
   /** The highest bytesInUse since init() (includes the backend's scratch). */
   peakBytes: number;
   /** Size of the linear memory and its maximum. */
@@ -311,6 +358,7 @@ export function memory(): MemoryInfo {
   return {
     bytesInUse: stats.bytesInUse - b.reservedBytes,
     liveTensors,
+    packedFilterBytes: countDerived(0),
     peakBytes: stats.peakBytesInUse,
     memoryBytes: stats.memoryBytes,
     maximumBytes: stats.maximumBytes,

@@ -48,6 +48,17 @@ describe('SGD', () => {
     expect(() => opt.step([f64([1])])).toThrowError(/gradient \[1\] \(float64\) does not match parameter \[2\]/);
     expect(() => opt.step([])).toThrowError(/got 0 gradients for 1 parameters/);
   });
+
+  it('checks every gradient before it moves any parameter: a bad one late in the list changes nothing', () => {
+    const first = f64([1, 2]), second = f64([3]);
+    const opt = new sn.optim.SGD([first, second], { lr: 0.1, momentum: 0.9 });
+    expect(() => opt.step([f64([1, 1]), f64([1, 1])])).toThrowError(/gradient \[2\] \(float64\) does not match parameter \[1\]/);
+    expect(values(first)).toEqual([1, 2]);
+    expect(values(second)).toEqual([3]);
+    opt.step([f64([1, 1]), f64([1])]);
+    // Still the first step (momentum starts at the gradient): w − 0.1·g.
+    expect(values(first)).toEqual([0.9, 1.9]);
+  });
 });
 
 describe('Adam', () => {

@@ -13,18 +13,26 @@
 // convolutions with one to three input channels (a first layer) run direct kernels with SIMD
 // across pixels (conv-planar.ts, which lists where each of its paths is taken).
 //
+// The forward's packed filter: per group, ⌈coutG / NR⌉ panels of NR output channels by all K
+// taps (K·NR floats each, zero past coutG). Panel-major, so the panels of output channels
+// [o0, o1) with o0 a multiple of NR start at o0·K floats, as their rows do in the OHWI filter: a
+// sub-geometry of those channels reads its own packed filter there. conv2dPackFilter writes it
+// once for callers that keep it (the ops cache it beside the weights) and CONV_FLAG_PACKED says
+// the filter argument is it; otherwise the forward packs into scratch on every call.
+//
 // Scratch layout (src/backend/scratch.ts mirrors it), in floats:
-//   forward:         packed W [K·⌈coutG⌉₈] | padded bias [⌈coutG⌉₈] | col [MC·K] | tap offsets [K]
-//                    | linear offsets [K] | row pointers [MC] + tile modes [MC] | edge
+//   forward:         packed W [K·⌈coutG⌉₈] (not with CONV_FLAG_PACKED) | padded bias [⌈coutG⌉₈]
+//                    | col [MC·K] | tap offsets [K] | linear offsets [K] | row pointers [MC]
+//                    + tile modes [MC] | edge
 //   backward input:  packed W [coutG·⌈K⌉₈] | col [MC·K] | packed A [MC·KC] | edge
 //   backward filter: col [rows·K], rows = max(16, min(KC, 2²⁰ / K)) | gemm scratch for n = K
 //   depthwise:       packed W or dW accumulator [KH·KW·C]
 //   planar:          see conv-planar.ts (one image's padded planes and the packed filter)
 import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
-  CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU,
+  CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU, CONV_FLAG_PACKED,
 } from "../geometry";
-import { MR, NR, KC, MC, EPI_RELU, roundUp, packBAll, gemmPackedB, gemmEx, tileOffsets } from "./conv-gemm-core";
+import { MR, NR, KC, MC, EPI_RELU, roundUp, packB, packBAll, gemmPackedB, gemmEx, tileOffsets } from "./conv-gemm-core";
 import { depthwiseForward, depthwiseBackwardInput, depthwiseBackwardFilter } from "./conv-depthwise";
 import {
   planarForwardEligible, planarInputGradEligible, planarFilterGradEligible, planarForward, planarInputGrad,
@@ -178,12 +186,33 @@ function im2colRows(geom: usize, x: usize, g: i32, r0: i32, rows: i32, col: usiz
  * in place (row pointers at the window corners, a table of tap offsets); a tile touching the
  * padding is im2col'd (zeros for the taps off the image) and read with a linear table.
  */
+/** Bytes of the packed filter (see the top of this file), or 0 where the forward reads the filter
+ *  as stored (depthwise and few-channel convolutions: their own kernels, small filters). */
+export function conv2dPackedFilterBytes(geom: usize): i32 {
+  if (isDepthwise(geom) || planarForwardEligible(geom)) return 0;
+  const G = word(geom, CONV_GROUPS);
+  const K = word(geom, CONV_KH) * word(geom, CONV_KW) * (word(geom, CONV_C) / G);
+  return G * K * roundUp(word(geom, CONV_OC) / G, NR) << 2;
+}
+
+/** Writes the forward's packed filter for this geometry (conv2dPackedFilterBytes bytes) to dst. */
+export function conv2dPackFilter(geom: usize, w: usize, dst: usize): void {
+  const G = word(geom, CONV_GROUPS), coutG = word(geom, CONV_OC) / G;
+  const K = word(geom, CONV_KH) * word(geom, CONV_KW) * (word(geom, CONV_C) / G);
+  for (let g = 0; g < G; g++) {
+    // op(B) = W_gᵀ: row oc of the OHWI filter is column oc of B.
+    packB(1, floatsAt(w, g * coutG * K), K, 0, K, 0, coutG, floatsAt(dst, g * K * roundUp(coutG, NR)));
+  }
+}
+
 export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const M = word(geom, CONV_N) * word(geom, CONV_OH) * word(geom, CONV_OW);
   const OC = word(geom, CONV_OC);
   if (M <= 0 || OC <= 0) return;
   if (isDepthwise(geom)) { depthwiseForward(geom, x, w, bias, y, scratch); return; }
-  if (planarForwardEligible(geom)) { planarForward(geom, x, w, bias, y, scratch); return; }
+  // A packed filter takes the GEMM path even where a band of a split image would be planar.
+  const packed = (word(geom, CONV_FLAGS) & CONV_FLAG_PACKED) != 0;
+  if (!packed && planarForwardEligible(geom)) { planarForward(geom, x, w, bias, y, scratch); return; }
   const C = word(geom, CONV_C), G = word(geom, CONV_GROUPS), W = word(geom, CONV_W);
   const KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
   const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
@@ -191,8 +220,7 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
   const K = KH * KW * cinG;
   const flags = word(geom, CONV_FLAGS) & CONV_FLAG_RELU ? EPI_RELU : 0;
   const ncPad = roundUp(coutG, NR);
-  const wp = scratch;
-  const bp = floatsAt(wp, K * ncPad);
+  const bp = packed ? scratch : floatsAt(scratch, K * ncPad);
   const col = floatsAt(bp, ncPad);
   const taps = floatsAt(col, MC * K);
   const lin = floatsAt(taps, K);
@@ -210,8 +238,9 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
   }
   const ldcBytes = <usize>OC << 2;
   for (let g = 0; g < G; g++) {
-    // op(B) = W_gᵀ: row oc of the OHWI filter is column oc of B.
-    packBAll(1, floatsAt(w, g * coutG * K), K, K, coutG, wp);
+    let wp = scratch;
+    if (packed) wp = floatsAt(w, g * K * ncPad);
+    else packB(1, floatsAt(w, g * coutG * K), K, 0, K, 0, coutG, wp); // op(B) = W_gᵀ, as conv2dPackFilter
     // The epilogue reads bias a whole register tile wide: pad it with zeros to NR.
     if (bias) {
       zeroFloats(bp, ncPad);
@@ -236,10 +265,9 @@ export function conv2dForward(geom: usize, x: usize, w: usize, bias: usize, y: u
       for (let k0 = 0; k0 < K; k0 += KC) {
         const kc = min(KC, K - k0);
         const first = k0 == 0, last = k0 + kc == K;
-        const slice = floatsAt(wp, k0 * ncPad);
         for (let j = 0; j < coutG; j += NR) {
           const wj = min(NR, coutG - j);
-          const bPanel = floatsAt(slice, j * kc);
+          const bPanel = floatsAt(wp, j * K + k0 * NR);
           const biasJ = first && bias ? floatsAt(bp, j) : 0;
           for (let i = 0; i < rows; i += MR) {
             const rp = floatsAt(rowPtr, i);

@@ -183,6 +183,7 @@ function accumulate(grads: Map<number, Tensor>, t: Tensor, g: Tensor): void {
   }
   const previous = grads.get(t.id);
   if (!previous) { grads.set(t.id, g); return; }
+  previous.storage.markWritten();
   backend().kernels(t.dtype as FloatDtype).binary(BINARY_ADD, previous.ptr, g.ptr, previous.ptr, previous.size);
   g.dispose();
 }

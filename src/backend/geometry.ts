@@ -10,8 +10,10 @@
 export const CONV_N = 0, CONV_H = 1, CONV_W = 2, CONV_C = 3, CONV_OC = 4, CONV_KH = 5, CONV_KW = 6,
   CONV_SH = 7, CONV_SW = 8, CONV_PAD_T = 9, CONV_PAD_L = 10, CONV_DH = 11, CONV_DW = 12,
   CONV_GROUPS = 13, CONV_OH = 14, CONV_OW = 15, CONV_FLAGS = 16, CONV_WORDS = 17;
-/** CONV_FLAGS bits. */
-export const CONV_FLAG_RELU = 1;
+/** CONV_FLAGS bits. RELU: ReLU fused at the store. PACKED (forward only): the filter argument is
+ *  conv2dPackFilter's output for this geometry instead of the OHWI filter; valid only where
+ *  conv2dPackedFilterBytes is not 0. */
+export const CONV_FLAG_RELU = 1, CONV_FLAG_PACKED = 2;
 
 /** Pooling: input [N, H, W, C], output [N, OH, OW, C]. Padding as for convolution; PAD_B and
  *  PAD_R are the bottom / right padding PyTorch's average pooling counts with countIncludePad. */

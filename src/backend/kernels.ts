@@ -30,8 +30,15 @@ export interface Kernels {
 
   // ---- convolution (NHWC activations, OHWI filters; geometry block: geometry.ts CONV_*) -------
   /** y[n,oh,ow,oc] = bias[oc] + Σ x[n, oh·sh − padT + kh·dh, ow·sw − padL + kw·dw, g·cinG + ic] · w[oc,kh,kw,ic];
-   *  taps outside the input read zero. bias = 0: none. CONV_FLAGS bit 0: ReLU fused at the store. */
+   *  taps outside the input read zero. bias = 0: none. CONV_FLAGS: RELU fuses a ReLU at the store;
+   *  PACKED says w is conv2dPackFilter's output for this geometry rather than the OHWI filter. */
   conv2dForward(geom: number, x: number, w: number, bias: number, y: number, scratch: number): void;
+  /** Bytes of the filter in the layout the forward's inner loop reads, for callers that keep it
+   *  across calls (the weights change less often than the forward runs); 0 where the forward reads
+   *  the OHWI filter as it is (then CONV_FLAG_PACKED must not be set). */
+  conv2dPackedFilterBytes(geom: number): number;
+  /** Writes that layout of the OHWI filter w to packed (conv2dPackedFilterBytes bytes). */
+  conv2dPackFilter(geom: number, w: number, packed: number): void;
   /** dx = the gradient of the convolution's input given dy (a transposed convolution). */
   conv2dBackwardInput(geom: number, dy: number, w: number, dx: number, scratch: number): void;
   /** dw = the gradient of the filter given x and dy. */

@@ -7,8 +7,11 @@
  *   N = 1, OH = o1 − o0, whose input starts at the first input row those windows read (H and the
  *   top padding adjusted). Every output pixel's sum runs over its taps in the same order, whether
  *   its window is read in place or im2col'd. Many images: ranges of whole images.
- *   Few pixels and many channels (late ResNet layers): ranges of output channels instead, each
- *   into a private block copied into place, so no task repacks the whole filter.
+ *   A filter the ops keep packed (CONV_FLAG_PACKED) is shared by every task; one packed per call
+ *   is packed by every task. Few pixels and many channels (late ResNet layers): ranges of output
+ *   channels instead, each into a private block copied into place, so that each task streams its
+ *   part of the filter only (the packed filter's panels of channels [o0, o1) start at o0·K floats,
+ *   where the OHWI rows do).
  * - input gradient, by input rows: a task runs the output rows whose windows touch its input rows
  *   [h0, h1) on a sub-image of just those rows; taps that fall outside it are dropped (the kernel
  *   treats them as padding), the others are added in the same pixel order as in the whole kernel.
@@ -19,16 +22,16 @@
  * Depthwise filter gradients stay on one thread (every tap re-reads the whole of dy and x).
  */
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N, CONV_OC, CONV_OH, CONV_OW,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N, CONV_OC, CONV_OH, CONV_OW,
   CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from './geometry.ts';
-import { conv2dScratchBytes, filterGradientRows } from './scratch.ts';
+import { conv2dScratchBytes, filterGradientRows, planarScratchFloats } from './scratch.ts';
 import type { KernelCall } from './threads.ts';
 import { bands, partCount, readWords, runJob, type Job, type SplitContext } from './parallel-job.ts';
 
 /** Output channels go in multiples of the register tile's width. */
 const NR = 8;
-/** Pixels a row task should keep at least, so repacking the filter per task stays a small cost. */
+/** Pixels a row task should keep at least, so that a filter packed per task stays a small cost. */
 const PIXELS_PER_TASK = 256;
 /** Below this depth (taps × channels) a GEMM over one kernel row is too narrow to pay. */
 const MIN_TAP_DEPTH = 32;
@@ -99,6 +102,7 @@ export function convForward(ctx: SplitContext, geom: number, x: number, w: numbe
       return true;
     }
     const perImage = Math.ceil(parts / q.N);
+    const mayTurnPlanar = (q.g[CONV_FLAGS]! & CONV_FLAG_PACKED) === 0 && planarScratchFloats('forward', q.g) === undefined;
     for (let n = 0; n < q.N; n++) {
       for (const [o0, o1] of bands(q.OH, perImage)) {
         // Input rows the windows of output rows [o0, o1) read, clipped to the image.
@@ -107,6 +111,9 @@ export function convForward(ctx: SplitContext, geom: number, x: number, w: numbe
         const sub = withWords(q.g, {
           [CONV_N]: 1, [CONV_H]: bottom - top, [CONV_PAD_T]: q.PT + top - o0 * q.SH, [CONV_OH]: o1 - o0,
         });
+        // A band of an image too big for the planar kernels may fit them, and they sum in
+        // another order: such a band runs whole instead (a packed filter never goes planar).
+        if (mayTurnPlanar && planarScratchFloats('forward', sub) !== undefined) return false;
         addForward(job, sub, x + (n * inImage + top * q.W * q.C) * 4, w, bias, y + (n * outImage + o0 * q.OW * q.OC) * 4);
       }
     }

@@ -5,12 +5,13 @@
  *
  * Scratch stays bounded whatever the image size: packed B slices are at most KC × NC floats, conv
  * im2col blocks hold at most MC = 96 rows (forward, input gradient) or filterGradientRows(K) rows
- * (filter gradient, at most 4 MB); only the packed filter grows with the layer. The planar kernels
+ * (filter gradient, at most 4 MB); only the packed filter grows with the layer, and the forward
+ * needs no room for it when the caller passes the filter packed already (CONV_FLAG_PACKED). The planar kernels
  * for few-channel convolutions hold one image's padded planes, and only while those stay under
  * 4 MB (PLANAR_MAX_PLANE_FLOATS): bigger images take the GEMM path.
  */
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L,
   CONV_PAD_T, CONV_SH, CONV_SW, CONV_W,
 } from './geometry.ts';
 
@@ -75,12 +76,13 @@ export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): num
   const cinG = C / G, coutG = OC / G;
   const K = geom[CONV_KH]! * geom[CONV_KW]! * cinG;
   if (cinG === 1 && coutG === 1) return Math.max(16, geom[CONV_KH]! * geom[CONV_KW]! * C * 4);
-  const planar = planarScratchFloats(kind, geom);
+  const packed = kind === 'forward' && (geom[CONV_FLAGS]! & CONV_FLAG_PACKED) !== 0;
+  const planar = packed ? undefined : planarScratchFloats(kind, geom);
   if (planar !== undefined) return planar * 4;
   switch (kind) {
     case 'forward': {
       const ncPad = roundUp(coutG, NR);
-      return (K * ncPad + ncPad + MC * K + 2 * K + 2 * MC) * 4 + EDGE_BYTES;
+      return ((packed ? 0 : K * ncPad) + ncPad + MC * K + 2 * K + 2 * MC) * 4 + EDGE_BYTES;
     }
     case 'backwardInput':
       return (coutG * roundUp(K, NR) + MC * K + MC * KC) * 4 + EDGE_BYTES;

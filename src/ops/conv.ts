@@ -1,7 +1,7 @@
 /** 2-D convolution (cross-correlation, as in PyTorch) on NHWC activations with OHWI filters. */
 import { recordOp } from '../autograd/tape.ts';
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_RELU, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_PACKED, CONV_FLAG_RELU, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
   CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from '../backend/geometry.ts';
 import { UNARY_RELU } from '../backend/kernels.ts';
@@ -10,6 +10,7 @@ import { backend } from '../runtime.ts';
 import { formatShape, Tensor, type FloatDtype } from '../tensor.ts';
 import { checkFloat, checkOptions, describe, fail, nonNegativeInt, pair, positiveInt, sameDtype } from './validate.ts';
 import { kernels, output, scratchTensor } from './util.ts';
+import { packedFilter } from './packed-filter.ts';
 
 /** A number (all sides), [height, width] (symmetric), [top, bottom, left, right], 'same' or 'valid'. */
 export type Padding = number | [number, number] | [number, number, number, number] | 'same' | 'valid';
@@ -111,8 +112,11 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
   const k = kernels(dtype);
   const be = backend();
   const y = output(outShape, dtype, [x, w, b]);
-  const scratch = be.scratch(conv2dScratchBytes('forward', words));
-  k.conv2dForward(be.params(words), x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, scratch);
+  const packed = packedFilter(k, w, be.params(words), words[CONV_GROUPS]!);
+  const forwardWords = words.slice();
+  if (packed) forwardWords[CONV_FLAGS] = words[CONV_FLAGS]! | CONV_FLAG_PACKED;
+  const scratch = be.scratch(conv2dScratchBytes('forward', forwardWords));
+  k.conv2dForward(be.params(forwardWords), x.ptr, packed || w.ptr, b ? b.ptr : 0, y.ptr, scratch);
   const fusedRelu = options.activation === 'relu';
   const inputs = b ? [x, w, b] : [x, w];
   recordOp('conv2d', inputs, [y], ([dyIn], needs) => {

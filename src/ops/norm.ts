@@ -46,6 +46,8 @@ export function batchNorm2d(x: Tensor, runningMean: Tensor | null, runningVar: T
     const variance = scratchTensor([channels], dtype);
     k.batchNormStats(x.ptr, mean.ptr, variance.ptr, rows, channels);
     const f = view();
+    runningMean?.storage.markWritten();
+    runningVar?.storage.markWritten();
     for (let c = 0; c < channels; c++) {
       const v = f[(variance.ptr >> sh) + c]!;
       f[(invStd.ptr >> sh) + c] = 1 / Math.sqrt(v + eps);

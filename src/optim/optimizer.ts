@@ -55,6 +55,8 @@ export abstract class Optimizer<H extends { lr: number }> {
     if (!(grads instanceof Map) && grads.length !== params.length) {
       throw new Error(`simdnet: ${this.constructor.name}.step: got ${grads.length} gradients for ${params.length} parameters`);
     }
+    // Every pair is checked before any parameter moves: a bad gradient leaves the model as it was.
+    const updates: [Tensor, Tensor, H][] = [];
     let index = 0;
     for (const group of this.groups) {
       for (const p of group.params) {
@@ -65,8 +67,12 @@ export abstract class Optimizer<H extends { lr: number }> {
         if (g.size !== p.size || g.dtype !== p.dtype) {
           throw new Error(`simdnet: ${this.constructor.name}.step: gradient ${formatShape(g.shape)} (${g.dtype}) does not match parameter ${formatShape(p.shape)} (${p.dtype})`);
         }
-        this.update(p, g, group.options, backend().kernels(p.dtype as FloatDtype));
+        updates.push([p, g, group.options]);
       }
+    }
+    for (const [p, g, options] of updates) {
+      this.update(p, g, options, backend().kernels(p.dtype as FloatDtype));
+      p.storage.markWritten();
     }
     this.afterStep();
   }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kernelEnvs, type KernelEnv } from '../helpers/kernel-harness.ts';
 import { expectClose, randomValues, relativeL2 } from '../helpers/compare.ts';
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_PACKED, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
   CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from '../../src/backend/geometry.ts';
 import { conv2dScratchBytes, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
@@ -46,13 +46,28 @@ const sizes = (g: number[]) => ({
 
 const GUARD = 8;
 
-interface Run { out: Float64Array; tailClean: boolean; scratchClean: boolean }
+interface Run { out: Float64Array; tailClean: boolean; scratchClean: boolean; packedClean: boolean }
 
-/** Runs one conv kernel with seeded inputs; the output and the exact scratch are followed by NaN guards. */
-function runConv(env: KernelEnv, kind: ConvKind, s: ConvSpec, seed: number): Run {
+/**
+ * Runs one conv kernel with seeded inputs; the output and the exact scratch are followed by NaN
+ * guards. `packed`: the forward reads the filter through conv2dPackFilter (CONV_FLAG_PACKED),
+ * whose output is guarded too, where the kernels ask for a packed filter.
+ */
+function runConv(env: KernelEnv, kind: ConvKind, s: ConvSpec, seed: number, packed: boolean | ConvSpec = false): Run {
   const g = geometry(s), n = sizes(g);
   const x = env.put(randomValues(n.x, seed));
-  const w = env.put(randomValues(n.w, seed + 1));
+  let w = env.put(randomValues(n.w, seed + 1));
+  let packedClean = true;
+  // Packed as asked for by this geometry, or by another one (a whole image this one is a band of).
+  const packGeometry = typeof packed === 'object' ? geometry(packed) : g;
+  const packedBytes = packed ? env.k.conv2dPackedFilterBytes(env.params(packGeometry)) : 0;
+  if (packedBytes > 0) {
+    const dst = env.alloc(packedBytes / 4 + GUARD);
+    env.k.conv2dPackFilter(env.params(packGeometry), w, dst);
+    packedClean = env.get(dst + packedBytes, GUARD).every(Number.isNaN);
+    w = dst;
+    g[CONV_FLAGS] = g[CONV_FLAGS]! | CONV_FLAG_PACKED;
+  }
   const b = s.bias === false ? 0 : env.put(randomValues(s.oc, seed + 2));
   const dy = env.put(randomValues(n.y, seed + 3));
   const outLen = kind === 'forward' ? n.y : kind === 'backwardInput' ? n.x : n.w;
@@ -68,6 +83,7 @@ function runConv(env: KernelEnv, kind: ConvKind, s: ConvSpec, seed: number): Run
     out: all.subarray(0, outLen),
     tailClean: all.subarray(outLen).every(Number.isNaN),
     scratchClean: env.get(scratch + bytes, GUARD).every(Number.isNaN),
+    packedClean,
   };
   env.reset();
   return run;
@@ -192,6 +208,61 @@ describe.each(['forward', 'backwardInput', 'backwardFilter'] as const)('conv2d %
         if (g[CONV_OH]! < 1 || g[CONV_OW]! < 1) continue;
         compareConv(kind, spec, seed++);
       }
+    }
+  });
+});
+
+describe('conv2d forward from a packed filter (conv2dPackFilter, CONV_FLAG_PACKED)', () => {
+  const depthwise = (s: ConvSpec) => (s.groups ?? 1) === s.c && s.c === s.oc;
+  const planar = (s: ConvSpec) => planarScratchFloats('forward', geometry(s)) !== undefined;
+
+  it('asks for a packed filter exactly where the GEMM path runs, sized for whole register panels', () => {
+    for (const env of wasm) {
+      for (const [name, s] of Object.entries(CASES)) {
+        const bytes = env.k.conv2dPackedFilterBytes(env.params(geometry(s)));
+        const groups = s.groups ?? 1, taps = s.kh * (s.kw ?? s.kh) * (s.c / groups);
+        const expected = depthwise(s) || planar(s) ? 0 : groups * taps * Math.ceil(s.oc / groups / 8) * 8 * 4;
+        expect(bytes, `${env.name} ${name}`).toBe(expected);
+      }
+    }
+    expect(js.k.conv2dPackedFilterBytes(js.params(geometry(CASES['batch 3']!))), 'the JS twins read the filter as stored').toBe(0);
+  });
+
+  for (const [name, spec] of Object.entries(CASES)) {
+    if (depthwise(spec) || planar(spec)) continue;
+    it(`gives the bits of the unpacked forward: ${name}`, () => {
+      for (const env of wasm) {
+        const plain = runConv(env, 'forward', spec, 7), packed = runConv(env, 'forward', spec, 7, true);
+        const what = `${env.name} ${name}`;
+        expect(packed.packedClean, `${what}: nothing past conv2dPackedFilterBytes written`).toBe(true);
+        expect(packed.scratchClean, `${what}: the smaller packed-filter scratch suffices`).toBe(true);
+        expect(packed.tailClean, `${what}: nothing past the output touched`).toBe(true);
+        expect(packed.out, what).toEqual(plain.out);
+      }
+    });
+  }
+
+  it('needs no scratch for the filter once it is packed', () => {
+    const g = geometry({ n: 1, h: 7, w: 7, c: 512, oc: 512, kh: 3, pad: 1 });
+    const flagged = g.slice();
+    flagged[CONV_FLAGS] = CONV_FLAG_PACKED;
+    expect(conv2dScratchBytes('forward', g) - conv2dScratchBytes('forward', flagged)).toBe(512 * 9 * 512 * 4);
+  });
+
+  it('stays on the GEMM path with a packed filter where a band of rows alone would be planar', () => {
+    // A 3-channel image too large for the planar kernels; a thread's band of its rows fits them.
+    const whole: ConvSpec = { n: 1, h: 700, w: 700, c: 3, oc: 8, kh: 3, pad: 1 };
+    expect(planarScratchFloats('forward', geometry(whole))).toBeUndefined();
+    const band: ConvSpec = { ...whole, h: 20 };
+    expect(planar(band)).toBe(true);
+    const g = geometry(band);
+    g[CONV_FLAGS] = CONV_FLAG_PACKED;
+    expect(conv2dScratchBytes('forward', g), 'sized for the GEMM path').toBe(conv2dScratchBytes('forward', geometry(whole)) - 3 * 9 * 8 * 4);
+    for (const env of wasm) {
+      expect(env.k.conv2dPackedFilterBytes(env.params(geometry(band))), 'the band alone would not pack').toBe(0);
+      const packed = runConv(env, 'forward', band, 9, whole), ref = runConv(js, 'forward', band, 9);
+      expect(packed.scratchClean && packed.tailClean && packed.packedClean, env.name).toBe(true);
+      expect(relativeL2(packed.out, ref.out), env.name).toBeLessThan(1e-6);
     }
   });
 });

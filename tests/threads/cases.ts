@@ -66,6 +66,13 @@ export const convCases: Case[] = [
     x: [2, 31, 23, 12], oc: 20, k: [5, 3], options: { stride: [2, 1], dilation: [2, 1], padding: [3, 1, 2, 0] },
   }),
   convCase({ name: 'few pixels, many channels: forward over output channels, fused ReLU', x: [1, 4, 4, 32], oc: 64, k: [3, 3], options: { padding: 1, activation: 'relu' } }),
+  convCase({ name: 'few pixels, output channels past the last whole panel (44 = 5·8 + 4)', x: [1, 3, 3, 16], oc: 44, k: [3, 3], options: { padding: 1 } }),
+  convCase({
+    // The bands of this image would fit the planar kernels, the whole does not: the packed filter
+    // keeps every band on the GEMM path of the whole (tests/kernels/conv.test.ts).
+    name: 'a 3-channel image too large for the planar kernels', x: [1, 608, 608, 3], oc: 8, k: [3, 3], options: { padding: 1 },
+    splits: ['conv2dForward'],
+  }),
   convCase({ name: 'grouped (2 groups)', x: [1, 20, 20, 32], oc: 32, k: [3, 3], options: { padding: 1, groups: 2 } }),
   convCase({
     name: 'depthwise', x: [1, 40, 40, 24], oc: 24, k: [3, 3], options: { padding: 1, groups: 24 },

@@ -23,8 +23,18 @@ function readGeom(i32: Int32Array, geom: number): ConvGeom {
 
 /** JS twins of assembly/kernels/conv.ts: the definition in kernels.ts as plain loops, no scratch.
  *  The backward twins accumulate into their output, which they zero first (they overwrite it). */
-export function convKernels(mem: JsMemory): Pick<Kernels, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardFilter'> {
+export function convKernels(mem: JsMemory): Pick<Kernels, 'conv2dForward' | 'conv2dBackwardInput' |
+  'conv2dBackwardFilter' | 'conv2dPackedFilterBytes' | 'conv2dPackFilter'> {
   return {
+    // The plain loops read the filter as stored: nothing to pack, so callers keep no copy. Its
+    // "packed" layout is the filter itself, so CONV_FLAG_PACKED (which the loops ignore) holds.
+    conv2dPackedFilterBytes() {
+      return 0;
+    },
+    conv2dPackFilter(geom, w, packed) {
+      const q = readGeom(mem.i32, geom), n = q.OC * q.KH * q.KW * q.cinG;
+      mem.float.copyWithin(packed >> mem.shift, w >> mem.shift, (w >> mem.shift) + n);
+    },
     conv2dForward(geom, x, w, bias, y) {
       const f = mem.float, s = mem.shift, q = readGeom(mem.i32, geom);
       const xo = x >> s, wo = w >> s, yo = y >> s, bo = bias >> s;
