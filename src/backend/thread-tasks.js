@@ -72,6 +72,23 @@ function runTask(kernels, table, base, scratch) {
   }
 }
 
+/** How long a thread polls a word before it sleeps on it, in milliseconds. */
+export const SPIN_MS = 1;
+
+/**
+ * Polls ctrl[word] while it equals `value`, for up to SPIN_MS; true if it changed meanwhile.
+ * A model's kernels follow each other within microseconds, and waking a sleeping thread costs
+ * tens of them (twice per job: the worker's wake-up, then the main thread's), so a thread that
+ * finished a job keeps watching for the next one a little before it sleeps, as pthreadpool does.
+ */
+export function spinWhile(ctrl, word, value) {
+  const until = performance.now() + SPIN_MS;
+  for (;;) {
+    for (let i = 0; i < 256; i++) if (Atomics.load(ctrl, word) !== value) return true;
+    if (performance.now() > until) return false;
+  }
+}
+
 /**
  * A worker's life after it instantiated the kernels: sleep on EPOCH, run tasks when a job is
  * published, leave when STOP is set. The thread never returns to its event loop meanwhile, which
@@ -80,7 +97,7 @@ function runTask(kernels, table, base, scratch) {
 export function serve(kernels, ctrl, table, slot) {
   let seen = Atomics.load(ctrl, EPOCH);
   for (;;) {
-    Atomics.wait(ctrl, EPOCH, seen);
+    if (!spinWhile(ctrl, EPOCH, seen)) Atomics.wait(ctrl, EPOCH, seen);
     seen = Atomics.load(ctrl, EPOCH);
     if (Atomics.load(ctrl, STOP) !== 0) return;
     runTasks(kernels, ctrl, table, slot);

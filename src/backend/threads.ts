@@ -22,7 +22,7 @@
 import type { Allocator } from './allocator.ts';
 import {
   CALL_WORDS, CLAIM, CONTROL_WORDS, COUNT, DONE, EPOCH, FAILED, MAX_ARGS, MAX_TASKS, MAX_THREADS, SCRATCH, STOP,
-  TASK_WORDS, CALLS_PER_TASK, runTasks, type KernelFunction,
+  TASK_WORDS, CALLS_PER_TASK, runTasks, spinWhile, type KernelFunction,
 } from './thread-tasks.js';
 import type { Kernels } from './kernels.ts';
 
@@ -174,7 +174,7 @@ export class ThreadPool {
     this.stats.tasks += tasks.length;
     this.stats.tasksOnMain += runTasks(this.mainKernels, ctrl, this.table, 0);
     for (let done = Atomics.load(ctrl, DONE); done < tasks.length; done = Atomics.load(ctrl, DONE)) {
-      if (this.canBlock) Atomics.wait(ctrl, DONE, done);
+      if (this.canBlock && !spinWhile(ctrl, DONE, done)) Atomics.wait(ctrl, DONE, done);
     }
     const failed = Atomics.load(ctrl, FAILED);
     if (failed > 0) throw new Error(`simdnet: ${failed} of ${tasks.length} kernel tasks failed on the thread pool (a wasm trap)`);
