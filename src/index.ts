@@ -6,9 +6,9 @@
  */
 import simd from '../build/simdnet.simd.wasm.js';
 import relaxed from '../build/simdnet.relaxed.wasm.js';
-import { inflateEmbedded } from './backend/base64.ts';
+import { inflateEmbedded, inflateEmbeddedDelta } from './backend/base64.ts';
 import { setDefaultModules } from './runtime.ts';
 
-setDefaultModules({ simd: () => inflateEmbedded(simd), relaxed: () => inflateEmbedded(relaxed) });
+setDefaultModules({ simd: () => inflateEmbedded(simd), relaxed: () => inflateEmbeddedDelta(relaxed, simd) });
 
 export * from './core.ts';

@@ -5,12 +5,16 @@
  */
 import simdThreads from '../build/simdnet.simd-threads.wasm.js';
 import relaxedThreads from '../build/simdnet.relaxed-threads.wasm.js';
-import { inflateEmbedded } from './backend/base64.ts';
+import simd from '../build/simdnet.simd.wasm.js';
+import { inflateEmbeddedDelta } from './backend/base64.ts';
 import { spawnNodeWorker } from './backend/spawn-node.ts';
 import { registerWorkerSpawner } from './backend/threads.ts';
 import { setDefaultModules } from './runtime.ts';
 
-setDefaultModules({ simdThreads: () => inflateEmbedded(simdThreads), relaxedThreads: () => inflateEmbedded(relaxedThreads) });
+setDefaultModules({
+  simdThreads: () => inflateEmbeddedDelta(simdThreads, simd),
+  relaxedThreads: () => inflateEmbeddedDelta(relaxedThreads, simd),
+});
 registerWorkerSpawner(spawnNodeWorker, { needsWorkerGlobal: false });
 
 export {};
