@@ -10,8 +10,10 @@
  *
  * Cases: the 224²×64→64 3×3 convolution (forward, input gradient, filter gradient), and a
  * ResNet-18-like stack at batch 1 — its twenty convolutions (with the stem's max pooling) forward,
- * and their input and filter gradients — run kernel after kernel on preallocated buffers
- * (no batch norm, no residual adds: those are a small share of the time and stay on one thread).
+ * and their input and filter gradients — run kernel after kernel on preallocated buffers.
+ * Last, the whole model: sn.zoo.resnet18 in eval mode through the public API (batch norm, ReLU,
+ * residual adds, pooling and the classifier included), in blocks that alternate init({ threads: 1 })
+ * and init({ threads: 2 }), each block warmed up first.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -23,6 +25,7 @@ import {
 } from '../src/backend/geometry.ts';
 import { conv2dScratchBytes, type ConvKind } from '../src/backend/scratch.ts';
 import { allocBuffer, freeAll, randomBuffer } from './lib.ts';
+import * as sn from '../src/index.ts';
 import '../src/threads.node.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
@@ -149,5 +152,40 @@ for (const c of cases) {
   freeAll(one, ownedOne);
   freeAll(two, ownedTwo);
 }
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 await two.stopThreads();
+
+/** ResNet-18 forward latency through the public API: blocks of runs alternating 1 and 2 threads. */
+async function wholeResnet18(blocks: number, runsPerBlock: number): Promise<void> {
+  const times: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const cpu: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  for (let block = 0; block < blocks; block++) {
+    for (const threads of [1, 2] as const) {
+      const info = await sn.init({ threads });
+      if (info.threads !== threads) throw new Error(`${threads} threads did not start: ${info.notice}`);
+      const model = sn.zoo.resnet18({ seed: 1 }).eval();
+      const x = sn.rand([1, 224, 224, 3], { seed: 2, requiresGrad: false });
+      const forward = () => sn.tidy(() => { model.forward(x).dataSync(); });
+      for (let i = 0; i < 4; i++) forward(); // compilation tiers, packed filters, scratch
+      for (let i = 0; i < runsPerBlock; i++) {
+        const start = performance.now(), cpuStart = process.cpuUsage();
+        forward();
+        times[threads].push(performance.now() - start);
+        const used = process.cpuUsage(cpuStart);
+        cpu[threads].push((used.user + used.system) / 1e3);
+      }
+      sn.dispose(x);
+      model.dispose();
+      await sn.shutdown();
+    }
+  }
+  const m1 = median(times[1]), m2 = median(times[2]), f1 = Math.min(...times[1]), f2 = Math.min(...times[2]);
+  const flops = 2 * 1_814_073_344;
+  const gflops = (ms: number) => (flops / ms / 1e6).toFixed(1);
+  console.log(`${'ResNet-18 forward, whole model (public API)'.padEnd(42)}${m1.toFixed(1).padStart(13)}${m2.toFixed(1).padStart(14)}` +
+    `${`${gflops(m1)} → ${gflops(m2)}`.padStart(16)}${`${(m1 / m2).toFixed(2)}×`.padStart(8)}` +
+    `${`${median(cpu[1]).toFixed(0)} → ${median(cpu[2]).toFixed(0)}`.padStart(16)}` +
+    `${`${f1.toFixed(1)} → ${f2.toFixed(1)}`.padStart(20)}${`${(f1 / f2).toFixed(2)}×`.padStart(8)}`);
+}
+
+if (!filter || 'resnet-18 forward, whole model'.includes(filter)) await wholeResnet18(3, rounds);
+console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

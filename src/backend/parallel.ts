@@ -23,6 +23,8 @@ import { poolForward, poolBackward, type PoolKernel } from './parallel-pool.ts';
 
 /** Mirrors the register tile of assembly/kernels/conv-gemm-core.ts. */
 const MR = 6, NR = 8;
+/** Mirrors assembly/kernels/gemm.ts: up to this many rows times a transposed B take another path. */
+const FEW_ROWS = 4;
 /** Elementwise ranges start on multiples of this many elements (whole SIMD steps). */
 const ELEMENT_ALIGN = 64;
 /** Elementwise kernels split from minWork / ELEMENT_DIVISOR elements (65,536 by default: some
@@ -40,7 +42,11 @@ function splitGemm(ctx: SplitContext, transA: number, transB: number, m: number,
     if (m >= n) {
       // Rows of C: rows of A (columns when A is transposed); each task packs all of B once.
       const parts = partCount(threads, Math.ceil(m / MR), 8);
-      for (const [i0, i1] of bands(m, parts, MR)) {
+      const rowBands = bands(m, parts, MR);
+      // A band of few rows would take the few-rows path, which sums in another order.
+      const fewRows = (rows: number) => transB && !transA && rows <= FEW_ROWS;
+      if (!fewRows(m) && rowBands.some(([i0, i1]) => fewRows(i1 - i0))) return false;
+      for (const [i0, i1] of rowBands) {
         const aa = transA ? a + i0 * 4 : a + i0 * lda * 4;
         job.add([call(i1 - i0, n, aa, b, c + i0 * ldc * 4)], undefined, gemmScratchBytes(transA, transB, i1 - i0, n, k));
       }

@@ -101,6 +101,15 @@ describe('gemm', () => {
     compare({ ta: 1, tb: 0, m: 13, n: 1030, k: 5, alpha: 1, beta: 2 });
   });
 
+  it('one to four rows times a transposed B (a Linear layer at batch 1 to 4) stream B as stored', () => {
+    for (const m of [1, 2, 3, 4, 5]) {
+      for (const k of [1, 3, 4, 15, 16, 17, 40, 301]) compare({ ta: 0, tb: 1, m, n: 13, k, alpha: 1, beta: 0 }, k);
+      compare({ ta: 0, tb: 1, m, n: 9, k: 37, alpha: -0.5, beta: 0.75, pad: 3 });
+    }
+    // Wide enough that the column split over threads applies (parallel.ts) and tall k.
+    compare({ ta: 0, tb: 1, m: 1, n: 1000, k: 512, alpha: 1, beta: 0 });
+  });
+
   it('with k = 0 sets C = beta·C (zero when beta = 0)', () => {
     for (const env of [js, ...wasm]) {
       const c = env.put([NaN, NaN, NaN, NaN]);

@@ -126,6 +126,17 @@ export const gemmCases: Case[] = [
     run: forwardBackward((x, w, b) => sn.linear(x!, w!, b!), [input('x', [33, 45], 7), input('w', [70, 45], 8), input('b', [70], 9)]),
     splits: ['gemm'],
   },
+  {
+    name: 'linear at batch 1 (the few-rows path, split by columns)',
+    run: forwardBackward((x, w, b) => sn.linear(x!, w!, b!), [input('x', [1, 300], 7), input('w', [90, 300], 8), input('b', [90], 9)]),
+    splits: ['gemm'],
+  },
+  {
+    // Bands of six rows would leave one row to the few-rows path: the forward runs whole.
+    name: 'linear at batch 7 onto 5 outputs (taller than wide)',
+    run: forwardBackward((x, w) => sn.linear(x!, w!, null), [input('x', [7, 300], 7), input('w', [5, 300], 8)]),
+    splits: ['gemm'],
+  },
 ];
 
 const N = 10007; // not a multiple of any vector width
