@@ -9,12 +9,15 @@ import simd from '../build/simdnet.simd.wasm.js';
 import { inflateEmbeddedDelta } from './backend/base64.ts';
 import { spawnNodeWorker } from './backend/spawn-node.ts';
 import { registerWorkerSpawner } from './backend/threads.ts';
+import { registerThreadSupport } from './backend/backend.ts';
+import { threadSupport } from './backend/threaded.ts';
 import { setDefaultModules } from './runtime.ts';
 
 setDefaultModules({
   simdThreads: () => inflateEmbeddedDelta(simdThreads, simd),
   relaxedThreads: () => inflateEmbeddedDelta(relaxedThreads, simd),
 });
+registerThreadSupport(threadSupport);
 registerWorkerSpawner(spawnNodeWorker, { needsWorkerGlobal: false });
 
 export {};

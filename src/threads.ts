@@ -10,12 +10,15 @@ import simd from '../build/simdnet.simd.wasm.js';
 import { inflateEmbeddedDelta } from './backend/base64.ts';
 import { spawnModuleWorker } from './backend/spawn-web.ts';
 import { registerWorkerSpawner } from './backend/threads.ts';
+import { registerThreadSupport } from './backend/backend.ts';
+import { threadSupport } from './backend/threaded.ts';
 import { setDefaultModules } from './runtime.ts';
 
 setDefaultModules({
   simdThreads: () => inflateEmbeddedDelta(simdThreads, simd),
   relaxedThreads: () => inflateEmbeddedDelta(relaxedThreads, simd),
 });
+registerThreadSupport(threadSupport);
 registerWorkerSpawner(spawnModuleWorker, { needsWorkerGlobal: true });
 
 export {};

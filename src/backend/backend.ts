@@ -7,8 +7,8 @@ import { HeapViews } from './heap.ts';
 import type { Kernels } from './kernels.ts';
 import { createJsKernels } from './js/index.ts';
 import { compileKernels, instantiateKernels, relaxedSimdSupported, type WasmSource } from './wasm.ts';
-import { MAX_THREADS, ThreadPool, threadsUnavailable } from './threads.ts';
-import { parallelKernels } from './parallel.ts';
+import { MAX_THREADS } from './thread-tasks.js';
+import type { ThreadPool } from './threads.ts';
 
 export type BackendName = 'wasm' | 'js';
 export type FloatDtype = 'float32' | 'float64';
@@ -91,10 +91,16 @@ export class Backend {
     return this.pool?.active ? this.pool.threads : 1;
   }
 
-  /** Runs the large kernels on a thread pool over this backend's (shared) memory from now on. */
-  useThreads(pool: ThreadPool): void {
+  /** The kernels as built, whatever runs them. */
+  get singleThreadKernels(): Kernels {
+    return this.baseKernels;
+  }
+
+  /** Runs the large kernels on a thread pool over this backend's (shared) memory from now on:
+   *  `kernels` are the base kernels with the big ones split over the pool (parallel.ts). */
+  useThreads(pool: ThreadPool, kernels: Kernels): void {
     this.pool = pool;
-    this.float32 = parallelKernels({ base: this.baseKernels, pool, heap: this.heap, allocator: this.allocator });
+    this.float32 = kernels;
   }
 
   /** Stops the kernel threads; the backend and its tensors keep working on the calling thread. */
@@ -171,11 +177,12 @@ export async function createBackend(options: BackendOptions, modules: WasmModule
   }
   if (!modules) throw new Error('simdnet: init: no WebAssembly module was given for the wasm backend');
   if (threads > 1) {
-    let reason = threadsUnavailable() ??
-      (modules.simdThreads ? undefined : 'no threads build of the kernels was given (this entry file has none)');
+    let reason = !threadSupport ? "thread support is not loaded: import 'simdnet/threads' before init({ threads })"
+      : threadSupport.unavailable() ??
+        (modules.simdThreads ? undefined : 'no threads build of the kernels was given (this entry file has none)');
     if (!reason) {
       try {
-        return await createThreadedBackend(options, modules, threads, maximumPages);
+        return await threadSupport!.start(options, modules, threads, maximumPages);
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
       }
@@ -193,28 +200,24 @@ async function createWasmBackend(options: BackendOptions, modules: WasmModules, 
   return new Backend('wasm', memory, instance.heapBase, maximumPages * PAGE, instance.kernels, relaxed ? 'relaxed' : 'simd', module);
 }
 
-/** The kernels' threads build on a shared memory, and a pool of threads − 1 workers over it. */
-async function createThreadedBackend(options: BackendOptions, modules: WasmModules, threads: number,
-  maximumPages: number): Promise<Backend> {
-  const relaxed = (options.relaxedSimd ?? true) && modules.relaxedThreads !== undefined && relaxedSimdSupported();
-  const module = await compileKernels(await (relaxed ? modules.relaxedThreads! : modules.simdThreads!)());
-  // A shared memory needs a maximum; it is reserved, not committed, until the allocator grows it.
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: maximumPages, shared: true });
-  let instance;
-  try {
-    instance = await instantiateKernels(module, memory);
-  } catch (error) {
-    throw new Error(`the kernels are not a threads build (they do not import a shared memory: ${String(error)})`);
-  }
-  const backend = new Backend('wasm', memory, instance.heapBase, maximumPages * PAGE, instance.kernels,
-    relaxed ? 'relaxed' : 'simd', module);
-  const pool = await ThreadPool.start({
-    module, memory, threads, kernels: instance.kernels, allocator: backend.allocator, workerUrl: options.workerUrl,
-  });
-  if (options.minParallelWork !== undefined) pool.minWork = options.minParallelWork;
-  backend.useThreads(pool);
-  return backend;
+/**
+ * How a threaded backend starts: registered by the opt-in `simdnet/threads` entries
+ * (threaded.ts), so that the core carries no pool, split or worker code.
+ */
+export interface ThreadSupport {
+  /** Why threads cannot run here, or undefined. */
+  unavailable(): string | undefined;
+  start(options: BackendOptions, modules: WasmModules, threads: number, maximumPages: number): Promise<Backend>;
 }
+
+let threadSupport: ThreadSupport | undefined;
+
+export function registerThreadSupport(support: ThreadSupport): void {
+  threadSupport = support;
+}
+
+/** Bytes in a wasm page. */
+export const WASM_PAGE = PAGE;
 
 function fellBack(backend: Backend, threads: number, reason: string): Backend {
   backend.notice = `simdnet: init: ${threads} threads were asked for, running on one: ${reason}`;
