@@ -14,14 +14,20 @@ const TYPES = {
 /**
  * Serves `routes` (URL prefix → folder; the longest matching prefix wins, `/` for a folder's
  * index.html) and `generated` (exact path → () => bytes, for files made on the fly).
+ * `crossOriginIsolated`: every response carries COOP same-origin and COEP require-corp, which a
+ * page needs for SharedArrayBuffer (simdnet/threads).
  * Resolves to { url, port, close() } once listening; port 0 picks a free port.
  */
-export async function startStaticServer({ routes, generated = {}, host = '127.0.0.1', port = 0, log = () => {} }) {
+export async function startStaticServer({
+  routes, generated = {}, host = '127.0.0.1', port = 0, log = () => {}, crossOriginIsolated = false,
+}) {
+  const isolation = crossOriginIsolated
+    ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const prefixes = Object.keys(routes).sort((a, b) => b.length - a.length);
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const reply = (status, body, type = 'text/plain; charset=utf-8') => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...isolation });
       response.end(request.method === 'HEAD' ? undefined : body);
       log(`${status} ${request.method} ${path}`);
     };
