@@ -8,5 +8,7 @@ export interface StaticServerOptions {
   host?: string;
   port?: number;
   log?: (line: string) => void;
+  /** Send COOP same-origin and COEP require-corp with every response (SharedArrayBuffer). */
+  crossOriginIsolated?: boolean;
 }
 export function startStaticServer(options: StaticServerOptions): Promise<StaticServer>;
