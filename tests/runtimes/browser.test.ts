@@ -2,21 +2,24 @@
  * Chromium: the built package in a page (unbundled, by name through an import map) and in a
  * module Web Worker (bundled by esbuild as an app would bundle it), served from 127.0.0.1 with no
  * cross-origin isolation. Both give the numbers that the sources give in this Node process.
+ * Then threads: a second server sends COOP/COEP, its page imports simdnet/threads and runs
+ * init({ threads: 2 }) on a module Worker over a shared memory, and gets the bits one thread gives
+ * in Node (minParallelWork 0 makes the consumer's small shapes split, so the worker really runs).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { bundle } from './helpers/bundle.ts';
 import { makeCase, run, type RunResult, type RuntimeCase } from './helpers/case.ts';
-import { launchChromium } from './helpers/chromium.ts';
+import { openConsumerPage } from './helpers/chromium.ts';
 import { expectSameRun } from './helpers/compare.ts';
 import { requireFreshDist, root } from './helpers/dist.ts';
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startStaticServer>>;
-let page: Page;
+let browser: Browser, isolatedBrowser: Browser;
+let server: Awaited<ReturnType<typeof startStaticServer>>, isolatedServer: typeof server;
+let page: Page, isolatedPage: Page;
 let testCase: RuntimeCase;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [], isolatedPageErrors: string[] = [];
 
 beforeAll(async () => {
   requireFreshDist();
@@ -26,17 +29,21 @@ beforeAll(async () => {
     routes: { '/dist/': `${root}dist`, '/tests/runtimes/': `${root}tests/runtimes` },
     generated: { '/bundles/browser-worker.js': () => worker, '/case/lenet5.safetensors': () => testCase.weights },
   });
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
-  await page.goto(`${server.url}/tests/runtimes/hosts/page.html`);
-  await page.waitForFunction(() => 'consumer' in window, undefined, { timeout: 10_000 });
+  ({ browser, page, errors: pageErrors } = await openConsumerPage(`${server.url}/tests/runtimes/hosts/page.html`));
+  isolatedServer = await startStaticServer({
+    routes: { '/dist/': `${root}dist`, '/tests/runtimes/': `${root}tests/runtimes` },
+    generated: { '/case/lenet5.safetensors': () => testCase.weights },
+    crossOriginIsolated: true,
+  });
+  ({ browser: isolatedBrowser, page: isolatedPage, errors: isolatedPageErrors } =
+    await openConsumerPage(`${isolatedServer.url}/tests/runtimes/hosts/threads-page.html`));
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
+  await isolatedBrowser?.close();
   await server?.close();
+  await isolatedServer?.close();
 });
 
 const input = () => ({ weightsUrl: '/case/lenet5.safetensors', digit: testCase.digit });
@@ -75,5 +82,25 @@ describe('Chromium', () => {
     const result = reply.result as RunResult;
     expect(result.host).toEqual({ backend: 'wasm', simd: 'relaxed' });
     expectSameRun(result, await run({ ...testCase, init: { relaxedSimd: true } }), 'Chromium module Worker');
+  });
+});
+
+describe('Chromium, cross-origin isolated, two threads', () => {
+  it('runs the kernels on a module Worker and gives the bits of one thread in Node', async () => {
+    expect(await isolatedPage.evaluate(() => crossOriginIsolated)).toBe(true);
+    const reply = await isolatedPage.evaluate(async ({ digit }) => {
+      const consumer = (window as unknown as {
+        consumer: { run: (i: unknown) => Promise<unknown>; threads: () => unknown };
+      }).consumer;
+      const weights = new Uint8Array(await (await fetch('/case/lenet5.safetensors')).arrayBuffer());
+      const result = await consumer.run({ weights, digit, init: { threads: 2, minParallelWork: 0 } });
+      return { result, threads: consumer.threads() };
+    }, { digit: testCase.digit }) as { result: RunResult; threads: { threads: number; notice: string | null; splits: Record<string, number> } };
+    expect(reply.threads.notice).toBeNull();
+    expect(reply.threads.threads).toBe(2);
+    expect(reply.threads.splits.conv2dForward, 'the convolutions ran split').toBeGreaterThan(0);
+    expect(reply.result.host).toEqual({ backend: 'wasm', simd: 'relaxed' });
+    expectSameRun(reply.result, await run({ ...testCase, init: { relaxedSimd: true } }), 'Chromium page with two threads');
+    expect(isolatedPageErrors).toEqual([]);
   });
 });
