@@ -15,7 +15,8 @@
  * - input gradient, by input rows: a task runs the output rows whose windows touch its input rows
  *   [h0, h1) on a sub-image of just those rows; taps that fall outside it are dropped (the kernel
  *   treats them as padding), the others are added in the same pixel order as in the whole kernel.
- *   Many images: ranges of whole images.
+ *   Many images: ranges of whole images. Short images (late layers at batch 1): ranges of input
+ *   channels (inputGradientByChannels below).
  * - filter gradient, by kernel rows and output channels (convBackwardFilter below): dW[o, kh, :, :]
  *   depends only on output channel o and kernel row kh. Splitting the pixels instead would change
  *   the order of the sums.
@@ -129,10 +130,14 @@ function addForward(job: Job, sub: Int32Array, x: number, w: number, bias: numbe
 export function convBackwardInput(ctx: SplitContext, geom: number, dy: number, w: number, dx: number, scratch: number): boolean {
   const q = conv(ctx, geom);
   if (work(q) < ctx.pool.minWork) return false;
+  const threads = ctx.pool.threads;
+  if (q.N < threads && q.G === 1 && q.C >= 2 * NR && threads * (q.KH - 1) * q.DH * 8 > q.H) {
+    return inputGradientByChannels(ctx, q, dy, w, dx, scratch);
+  }
   // A band of input rows recomputes the output rows that straddle its edges ((KH − 1)·DH input
   // rows' worth): bands of at least 16 times that keep the repeat under 1/16.
   const bandRows = Math.max(Math.ceil(PIXELS_PER_TASK / q.W), 16 * (q.KH - 1) * q.DH);
-  const parts = partCount(ctx.pool.threads, q.N * q.H, bandRows);
+  const parts = partCount(threads, q.N * q.H, bandRows);
   const inImage = q.H * q.W * q.C, outImage = q.OH * q.OW * q.OC;
   const pointwise = isPointwise(q.g);
   return runJob(ctx, (job) => {
@@ -161,6 +166,32 @@ export function convBackwardInput(ctx: SplitContext, geom: number, dy: number, w
         if (isPointwise(sub) !== pointwise) return false;
         add(sub, dy + (n * outImage + o0 * q.OW * q.OC) * 4, dx + (n * inImage + h0 * q.W * q.C) * 4);
       }
+    }
+    return true;
+  }, scratch, conv2dScratchBytes('backwardInput', q.g));
+}
+
+/**
+ * The input gradient by ranges of input channels, for images too short for bands of rows (each
+ * band would recompute a large share of the output rows that straddle its edges: a 7×7 image with
+ * a 3×3 kernel, two bands, 9 of 7 rows). dx[..., c] depends on the filter's taps for channel c
+ * alone: a task copies those taps out (the OHWI filter holds them C apart), runs the kernel on a
+ * sub-geometry of `width` channels into a private block, and copies it into place. Every element
+ * sums over the same output channels and output pixels in the same order as the whole.
+ */
+function inputGradientByChannels(ctx: SplitContext, q: Conv, dy: number, w: number, dx: number, scratch: number): boolean {
+  return runJob(ctx, (job) => {
+    const parts = partCount(ctx.pool.threads, Math.floor(q.C / NR), 1);
+    const taps = q.OC * q.KH * q.KW, pixels = q.N * q.H * q.W;
+    for (const [c0, c1] of bands(q.C, parts, NR)) {
+      const width = c1 - c0;
+      const sub = withWords(q.g, { [CONV_C]: width });
+      const wPart = job.temp(taps * width * 4), dxPart = job.temp(pixels * width * 4);
+      job.add([
+        { kernel: 'copy2d', args: [w, q.C, c0, wPart, width, 0, taps, width] },
+        { kernel: 'conv2dBackwardInput', args: [0, dy, wPart, dxPart, 0], geomArg: 0, scratchArg: 4 },
+        { kernel: 'copy2d', args: [dxPart, width, 0, dx, q.C, c0, pixels, width] },
+      ], sub, conv2dScratchBytes('backwardInput', sub));
     }
     return true;
   }, scratch, conv2dScratchBytes('backwardInput', q.g));

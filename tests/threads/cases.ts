@@ -73,6 +73,7 @@ export const convCases: Case[] = [
     name: 'a 3-channel image too large for the planar kernels', x: [1, 608, 608, 3], oc: 8, k: [3, 3], options: { padding: 1 },
     splits: ['conv2dForward'],
   }),
+  convCase({ name: 'a short image: input gradient over input channels, 44 = 5·8 + 4 of them', x: [1, 6, 6, 44], oc: 24, k: [3, 3], options: { padding: 1 } }),
   convCase({ name: 'grouped (2 groups)', x: [1, 20, 20, 32], oc: 32, k: [3, 3], options: { padding: 1, groups: 2 } }),
   convCase({
     name: 'depthwise', x: [1, 40, 40, 24], oc: 24, k: [3, 3], options: { padding: 1, groups: 24 },
