@@ -5,6 +5,7 @@ export const CONV_N = 0, CONV_H = 1, CONV_W = 2, CONV_C = 3, CONV_OC = 4, CONV_K
   CONV_GROUPS = 13, CONV_OH = 14, CONV_OW = 15, CONV_FLAGS = 16, CONV_WORDS = 17;
 export const CONV_FLAG_RELU = 1;
 export const CONV_FLAG_PACKED = 2;
+export const CONV_FLAG_ONE_PART = 4;
 
 export const POOL_N = 0, POOL_H = 1, POOL_W = 2, POOL_C = 3, POOL_KH = 4, POOL_KW = 5,
   POOL_SH = 6, POOL_SW = 7, POOL_PAD_T = 8, POOL_PAD_L = 9, POOL_PAD_B = 10, POOL_PAD_R = 11,

@@ -25,12 +25,14 @@
 //                    | col [MC·K] | tap offsets [K] | linear offsets [K] | row pointers [MC]
 //                    + tile modes [MC] | edge
 //   backward input:  packed W [coutG·⌈K⌉₈] | col [MC·K] | packed A [MC·KC] | edge
-//   backward filter: col [rows·K], rows = max(16, min(KC, 2²⁰ / K)) | gemm scratch for n = K
+//   backward filter: col [rows·K], rows = max(16, min(KC, 2²⁰ / K)) | gemm scratch for n = K;
+//                    over many images, first the parts' partial blocks and a geometry block
 //   depthwise:       packed W or dW accumulator [KH·KW·C]
 //   planar:          see conv-planar.ts (one image's padded planes and the packed filter)
 import {
   word, CONV_N, CONV_H, CONV_W, CONV_C, CONV_OC, CONV_KH, CONV_KW, CONV_SH, CONV_SW, CONV_PAD_T,
   CONV_PAD_L, CONV_DH, CONV_DW, CONV_GROUPS, CONV_OH, CONV_OW, CONV_FLAGS, CONV_FLAG_RELU, CONV_FLAG_PACKED,
+  CONV_FLAG_ONE_PART, CONV_WORDS,
 } from "../geometry";
 import { MR, NR, KC, MC, EPI_RELU, roundUp, packB, packBAll, gemmPackedB, gemmEx, tileOffsets } from "./conv-gemm-core";
 import { depthwiseForward, depthwiseBackwardInput, depthwiseBackwardFilter } from "./conv-depthwise";
@@ -318,7 +320,58 @@ export function conv2dBackwardInput(geom: usize, dy: usize, w: usize, dx: usize,
   }
 }
 
+/** The filter gradient sums over every pixel of every image: past this many images it sums them
+ *  in parts of whole images, added up in order at the end (see conv2dBackwardFilter). */
+const FILTER_GRADIENT_PARTS = 4;
+
+/** Rows per im2col block of the filter gradient: one full k slice of the GEMM (whose depth is
+ *  the pixel count), fewer when rows are so long that the block would pass 4 MB. */
+@inline function filterGradientRows(K: i32): i32 {
+  return max(16, min(KC, (1 << 20) / K));
+}
+
+/** How many parts of whole images the filter gradient of this geometry sums separately (1: none).
+ *  Mirrored by src/backend/scratch.ts. */
+export function filterGradientParts(geom: usize): i32 {
+  const N = word(geom, CONV_N);
+  if (word(geom, CONV_FLAGS) & CONV_FLAG_ONE_PART || isDepthwise(geom) || N < 2) return 1;
+  const K = word(geom, CONV_KH) * word(geom, CONV_KW) * (word(geom, CONV_C) / word(geom, CONV_GROUPS));
+  const pixels = N * word(geom, CONV_OH) * word(geom, CONV_OW);
+  // Each part keeps at least two row blocks, so the partial sums and their addition stay small
+  // against the work.
+  let parts = min(N, FILTER_GRADIENT_PARTS);
+  while (parts > 1 && pixels < parts * 2 * filterGradientRows(K)) parts--;
+  return parts;
+}
+
+/**
+ * dW = Σ over pixels of dyᵀ·Xcol. Over many images the sum runs in FILTER_GRADIENT_PARTS parts of
+ * whole images (images [⌊i·N/P⌋, ⌊(i+1)·N/P⌋) for part i), each summed as one run into a partial
+ * block, and dW = ((p₀ + p₁) + p₂) + p₃: a fixed order that the thread pool keeps by running the
+ * parts at once and adding them alike, so training gets the same bits on any number of threads.
+ * Scratch: the partial blocks [P·OC·K] | a geometry block [CONV_WORDS] | the one-part scratch.
+ */
 export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize, scratch: usize): void {
+  const parts = filterGradientParts(geom);
+  if (parts == 1) { filterGradientOnePart(geom, x, dy, dw, scratch); return; }
+  const N = word(geom, CONV_N), H = word(geom, CONV_H), W = word(geom, CONV_W), C = word(geom, CONV_C);
+  const OC = word(geom, CONV_OC), OH = word(geom, CONV_OH), OW = word(geom, CONV_OW);
+  const size = OC * word(geom, CONV_KH) * word(geom, CONV_KW) * (C / word(geom, CONV_GROUPS));
+  const sub = floatsAt(scratch, parts * size);
+  const rest = floatsAt(sub, CONV_WORDS);
+  for (let i = 0; i < CONV_WORDS; i++) store<i32>(sub + (<usize>i << 2), word(geom, i));
+  store<i32>(sub + (<usize>CONV_FLAGS << 2), word(geom, CONV_FLAGS) | CONV_FLAG_ONE_PART);
+  for (let p = 0; p < parts; p++) {
+    const n0 = p * N / parts, n1 = (p + 1) * N / parts;
+    store<i32>(sub + (<usize>CONV_N << 2), n1 - n0);
+    filterGradientOnePart(sub, floatsAt(x, n0 * H * W * C), floatsAt(dy, n0 * OH * OW * OC),
+      floatsAt(scratch, p * size), rest);
+  }
+  copyFloats(dw, scratch, size);
+  for (let p = 1; p < parts; p++) addFloats(dw, floatsAt(scratch, p * size), size);
+}
+
+function filterGradientOnePart(geom: usize, x: usize, dy: usize, dw: usize, scratch: usize): void {
   const C = word(geom, CONV_C), OC = word(geom, CONV_OC), G = word(geom, CONV_GROUPS);
   const M = word(geom, CONV_N) * word(geom, CONV_OH) * word(geom, CONV_OW);
   const cinG = C / G, coutG = OC / G;
@@ -327,9 +380,7 @@ export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize
   if (isDepthwise(geom)) { depthwiseBackwardFilter(geom, x, dy, dw, scratch); return; }
   if (planarFilterGradEligible(geom)) { planarFilterGrad(geom, x, dy, dw, scratch); return; }
   const pointwise = isPointwise(geom);
-  // Rows per block: one full k slice of the GEMM (whose depth is the pixel count), fewer when
-  // rows are so long that the block would pass 4 MB.
-  const blockRows = max(16, min(KC, (1 << 20) / K));
+  const blockRows = filterGradientRows(K);
   const col = scratch;
   const gs = floatsAt(col, blockRows * K);
   for (let g = 0; g < G; g++) {

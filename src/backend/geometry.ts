@@ -14,6 +14,9 @@ export const CONV_N = 0, CONV_H = 1, CONV_W = 2, CONV_C = 3, CONV_OC = 4, CONV_K
  *  conv2dPackFilter's output for this geometry instead of the OHWI filter; valid only where
  *  conv2dPackedFilterBytes is not 0. */
 export const CONV_FLAG_RELU = 1, CONV_FLAG_PACKED = 2;
+/** CONV_FLAGS bit (filter gradient only): sum all the pixels in one run, not in the parts by images
+ *  that filterGradientParts gives (the thread pool sets it on each part it runs). */
+export const CONV_FLAG_ONE_PART = 4;
 
 /** Pooling: input [N, H, W, C], output [N, OH, OW, C]. Padding as for convolution; PAD_B and
  *  PAD_R are the bottom / right padding PyTorch's average pooling counts with countIncludePad. */

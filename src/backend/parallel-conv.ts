@@ -17,16 +17,20 @@
  *   treats them as padding), the others are added in the same pixel order as in the whole kernel.
  *   Many images: ranges of whole images. Short images (late layers at batch 1): ranges of input
  *   channels (inputGradientByChannels below).
- * - filter gradient, by kernel rows and output channels (convBackwardFilter below): dW[o, kh, :, :]
- *   depends only on output channel o and kernel row kh. Splitting the pixels instead would change
- *   the order of the sums.
+ * - filter gradient, over many images, by the kernel's own parts of whole images (it sums each
+ *   part separately and adds the parts in a fixed order, so splitting there keeps the bits);
+ *   otherwise by kernel rows and output channels (convBackwardFilter below): dW[o, kh, :, :]
+ *   depends only on output channel o and kernel row kh. Splitting the pixels of one sum would
+ *   change the order of the sums.
  * Depthwise filter gradients stay on one thread (every tap re-reads the whole of dy and x).
  */
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N, CONV_OC, CONV_OH, CONV_OW,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_ONE_PART, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N, CONV_OC, CONV_OH, CONV_OW,
   CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from './geometry.ts';
-import { conv2dScratchBytes, filterGradientRows, planarScratchFloats } from './scratch.ts';
+import { OutOfMemoryError } from './allocator.ts';
+import { BINARY_ADD } from './kernels.ts';
+import { conv2dScratchBytes, filterGradientParts, filterGradientRows, planarScratchFloats } from './scratch.ts';
 import type { KernelCall } from './threads.ts';
 import { bands, partCount, readWords, runJob, type Job, type SplitContext } from './parallel-job.ts';
 
@@ -216,6 +220,8 @@ function rowsApply(q: Conv): boolean {
 export function convBackwardFilter(ctx: SplitContext, geom: number, x: number, dy: number, dw: number, scratch: number): boolean {
   const q = conv(ctx, geom);
   if (work(q) < ctx.pool.minWork || isDepthwise(q) || q.M === 0) return false;
+  const parts = filterGradientParts(q.g);
+  if (parts > 1) return filterGradientByImages(ctx, q, parts, x, dy, dw, scratch);
   const threads = ctx.pool.threads;
   const channelParts = q.G === 1 ? Math.min(threads, Math.floor(q.OC / NR)) : 1;
   if (!rowsApply(q) && channelParts < 2) return false;
@@ -235,13 +241,53 @@ export function convBackwardFilter(ctx: SplitContext, geom: number, x: number, d
 }
 
 /**
+ * Over many images the kernel sums the filter gradient in parts of whole images and adds the
+ * parts in order (filterGradientParts, assembly/kernels/conv.ts): the parts run here as tasks,
+ * each the kernel on its images with CONV_FLAG_ONE_PART into a partial block, and the calling
+ * thread adds the blocks as the kernel does.
+ */
+function filterGradientByImages(ctx: SplitContext, q: Conv, parts: number, x: number, dy: number, dw: number,
+  scratch: number): boolean {
+  const size = q.OC * q.K;
+  let partials: number;
+  try {
+    partials = ctx.allocator.alloc(parts * size * 4);
+  } catch (error) {
+    if (error instanceof OutOfMemoryError) return false;
+    throw error;
+  }
+  try {
+    const inImage = q.H * q.W * q.C, outImage = q.OH * q.OW * q.OC;
+    const ran = runJob(ctx, (job) => {
+      for (const [i, [n0, n1]] of bands(q.N, parts).entries()) {
+        const sub = withWords(q.g, { [CONV_N]: n1 - n0, [CONV_FLAGS]: q.g[CONV_FLAGS]! | CONV_FLAG_ONE_PART });
+        job.add([{
+          kernel: 'conv2dBackwardFilter', args: [0, x + n0 * inImage * 4, dy + n0 * outImage * 4, partials + i * size * 4, 0],
+          geomArg: 0, scratchArg: 4,
+        }], sub, conv2dScratchBytes('backwardFilter', sub));
+      }
+      return true;
+    }, scratch, conv2dScratchBytes('backwardFilter', q.g));
+    if (!ran) return false;
+    ctx.base.copy2d(partials, size, 0, dw, size, 0, 1, size);
+    for (let i = 1; i < parts; i++) ctx.base.binary(BINARY_ADD, dw, partials + i * size * 4, dw, size);
+    return true;
+  } finally {
+    ctx.allocator.free(partials);
+  }
+}
+
+/**
  * A task computing dW[o0 .. o1, kh0 .. kh1, :, :]. A part of the channels reads the matching
  * columns of dy, copied out first (the kernel reads dy with a row stride of OC); a part of the
  * kernel rows writes a private block, copied into place after.
  */
 function addFilterPart(job: Job, q: Conv, x: number, dy: number, dw: number, kh0: number, kh1: number, o0: number, o1: number): void {
   const width = o1 - o0, depth = (kh1 - kh0) * q.KW * q.cinG;
-  const sub = withWords(q.g, { [CONV_KH]: kh1 - kh0, [CONV_PAD_T]: q.PT - kh0 * q.DH, [CONV_OC]: width });
+  // One run over the pixels, as the whole (whose filterGradientParts is 1 when this split runs).
+  const sub = withWords(q.g, {
+    [CONV_KH]: kh1 - kh0, [CONV_PAD_T]: q.PT - kh0 * q.DH, [CONV_OC]: width, [CONV_FLAGS]: q.g[CONV_FLAGS]! | CONV_FLAG_ONE_PART,
+  });
   const calls: KernelCall[] = [];
   let dyPart = dy;
   if (width < q.OC) {

@@ -11,12 +11,14 @@
  * 4 MB (PLANAR_MAX_PLANE_FLOATS): bigger images take the GEMM path.
  */
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L,
-  CONV_PAD_T, CONV_SH, CONV_SW, CONV_W,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAG_ONE_PART, CONV_FLAG_PACKED, CONV_FLAGS, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW,
+  CONV_N, CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from './geometry.ts';
 
 /** Mirrors conv-gemm-core.ts. */
 const MR = 6, NR = 8, KC = 256, NC = 1024, MC = 96;
+/** Mirrors conv.ts: the most parts of whole images a filter gradient sums separately. */
+const FILTER_GRADIENT_PARTS = 4;
 const EDGE_BYTES = MR * NR * 4;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
@@ -72,6 +74,26 @@ export function planarScratchFloats(kind: ConvKind, g: ArrayLike<number>): numbe
  * or, for convolutions with few channels, the planar kernels' padded planes of one image.
  */
 export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {
+  const parts = kind === 'backwardFilter' ? filterGradientParts(geom) : 1;
+  if (parts === 1) return onePartScratchBytes(kind, geom);
+  // The parts' partial blocks and a geometry block, then one part's scratch (the same for any
+  // number of whole images).
+  const taps = geom[CONV_OC]! * geom[CONV_KH]! * geom[CONV_KW]! * (geom[CONV_C]! / geom[CONV_GROUPS]!);
+  return (parts * taps + CONV_WORDS) * 4 + onePartScratchBytes(kind, geom);
+}
+
+/** The filter gradient sums over the images in this many parts (1: in one run). Mirrors
+ *  filterGradientParts in assembly/kernels/conv.ts. */
+export function filterGradientParts(geom: ArrayLike<number>): number {
+  const N = geom[CONV_N]!, C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
+  if ((geom[CONV_FLAGS]! & CONV_FLAG_ONE_PART) !== 0 || (C === G && OC === G) || N < 2) return 1;
+  const K = geom[CONV_KH]! * geom[CONV_KW]! * (C / G), pixels = N * geom[CONV_OH]! * geom[CONV_OW]!;
+  let parts = Math.min(N, FILTER_GRADIENT_PARTS);
+  while (parts > 1 && pixels < parts * 2 * filterGradientRows(K)) parts--;
+  return parts;
+}
+
+function onePartScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {
   const C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
   const cinG = C / G, coutG = OC / G;
   const K = geom[CONV_KH]! * geom[CONV_KW]! * cinG;

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kernelEnvs, type KernelEnv } from '../helpers/kernel-harness.ts';
 import { expectClose, randomValues, relativeL2 } from '../helpers/compare.ts';
 import {
-  CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_PACKED, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
+  CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_ONE_PART, CONV_FLAG_PACKED, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
   CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from '../../src/backend/geometry.ts';
-import { conv2dScratchBytes, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
+import { conv2dScratchBytes, filterGradientParts, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
 
 let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[];
 beforeAll(async () => {
@@ -212,6 +212,51 @@ describe.each(['forward', 'backwardInput', 'backwardFilter'] as const)('conv2d %
   });
 });
 
+describe('conv2d filter gradient over many images', () => {
+  it('sums parts of whole images, each in one run, and adds them in order (what the thread pool repeats)', () => {
+    const specs: ConvSpec[] = [
+      { n: 64, h: 14, w: 14, c: 6, oc: 16, kh: 5 }, // LeNet C3 at batch 64: four parts
+      { n: 10, h: 24, w: 24, c: 1, oc: 6, kh: 5 }, // planar, parts of 2 and 3 images
+      { n: 3, h: 50, w: 50, c: 8, oc: 12, kh: 3, pad: 1, stride: 2 }, // three parts of one image
+    ];
+    for (const env of wasm) {
+      for (const s of specs) {
+        const g = geometry(s), n = sizes(g), parts = filterGradientParts(g);
+        expect(parts, JSON.stringify(s)).toBeGreaterThan(1);
+        const xs = randomValues(n.x, 1), dys = randomValues(n.y, 2);
+        const x = env.put(xs), dy = env.put(dys);
+        const whole = env.alloc(n.w);
+        env.k.conv2dBackwardFilter(env.params(g), x, dy, whole, env.alloc(conv2dScratchBytes('backwardFilter', g) / 4));
+        const want = env.get(whole, n.w);
+        // The parts by hand: images [⌊i·N/P⌋, ⌊(i+1)·N/P⌋), each with CONV_FLAG_ONE_PART.
+        const sum = new Float32Array(n.w);
+        const inImage = n.x / s.n, outImage = n.y / s.n;
+        for (let p = 0; p < parts; p++) {
+          const n0 = Math.floor((p * s.n) / parts), n1 = Math.floor(((p + 1) * s.n) / parts);
+          const sub = g.slice();
+          sub[CONV_N] = n1 - n0;
+          sub[CONV_FLAGS] = sub[CONV_FLAGS]! | CONV_FLAG_ONE_PART;
+          expect(filterGradientParts(sub)).toBe(1);
+          const out = env.alloc(n.w);
+          env.k.conv2dBackwardFilter(env.params(sub), x + n0 * inImage * 4, dy + n0 * outImage * 4, out,
+            env.alloc(conv2dScratchBytes('backwardFilter', sub) / 4));
+          const part = Float32Array.from(env.get(out, n.w));
+          for (let i = 0; i < n.w; i++) sum[i] = p === 0 ? part[i]! : Math.fround(sum[i]! + part[i]!);
+        }
+        expect(Float64Array.from(sum), `${env.name} ${JSON.stringify(s)}`).toEqual(want);
+        env.reset();
+      }
+    }
+  });
+
+  it('sums in one run below two row blocks per part, for depthwise filters and for one image', () => {
+    expect(filterGradientParts(geometry({ n: 2, h: 7, w: 7, c: 512, oc: 512, kh: 3, pad: 1 }))).toBe(1);
+    expect(filterGradientParts(geometry({ n: 64, h: 14, w: 14, c: 8, oc: 8, kh: 3, pad: 1, groups: 8 }))).toBe(1);
+    expect(filterGradientParts(geometry({ n: 1, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 }))).toBe(1);
+    expect(filterGradientParts(geometry({ n: 3, h: 28, w: 28, c: 1, oc: 6, kh: 5 }))).toBe(3);
+  });
+});
+
 describe('conv2d forward from a packed filter (conv2dPackFilter, CONV_FLAG_PACKED)', () => {
   const depthwise = (s: ConvSpec) => (s.groups ?? 1) === s.c && s.c === s.oc;
   const planar = (s: ConvSpec) => planarScratchFloats('forward', geometry(s)) !== undefined;
@@ -268,11 +313,15 @@ describe('conv2d forward from a packed filter (conv2dPackFilter, CONV_FLAG_PACKE
 });
 
 describe('conv2d scratch', () => {
-  it('stays bounded as the image grows: only the packed filter depends on the layer', () => {
+  it('stays bounded as the image grows: only the packed filter (and the filter gradient\'s partial sums) depend on the layer', () => {
     for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) {
       const small = conv2dScratchBytes(kind, geometry({ n: 1, h: 8, w: 8, c: 64, oc: 64, kh: 3, pad: 1 }));
-      const big = conv2dScratchBytes(kind, geometry({ n: 64, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 }));
-      expect(big, kind).toBe(small);
+      const bigGeometry = geometry({ n: 64, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 });
+      const big = conv2dScratchBytes(kind, bigGeometry);
+      // Over many images the filter gradient keeps four partial filters and a geometry block.
+      const partials = kind === 'backwardFilter' ? (4 * 64 * 9 * 64 + CONV_WORDS) * 4 : 0;
+      if (kind === 'backwardFilter') expect(filterGradientParts(bigGeometry)).toBe(4);
+      expect(big, kind).toBe(small + partials);
       expect(big, kind).toBeLessThan(8 * 1024 * 1024);
     }
   });
@@ -280,7 +329,9 @@ describe('conv2d scratch', () => {
   it('sizes the planar paths where they run, and only there', () => {
     const lenetC1 = geometry(CASES['planar: LeNet C1 (32×32, 1 → 6, 5×5)']!);
     for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) {
-      expect(conv2dScratchBytes(kind, lenetC1), kind).toBe(planarScratchFloats(kind, lenetC1)! * 4);
+      // Two images: the filter gradient sums them in two parts (two partial filters first).
+      const partials = kind === 'backwardFilter' ? (2 * 6 * 25 + CONV_WORDS) * 4 : 0;
+      expect(conv2dScratchBytes(kind, lenetC1), kind).toBe(planarScratchFloats(kind, lenetC1)! * 4 + partials);
     }
     const lenetC3 = geometry(CASES['C = 6 (LeNet conv2)']!);
     for (const kind of ['forward', 'backwardInput', 'backwardFilter'] as const) expect(planarScratchFloats(kind, lenetC3), kind).toBeUndefined();

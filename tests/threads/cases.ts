@@ -89,8 +89,13 @@ export const convCases: Case[] = [
     options: { padding: [1, 1, 0, 0] }, splits: ['conv2dForward', 'conv2dBackwardFilter'], whole: ['conv2dBackwardInput'],
   }),
   convCase({
-    name: 'LeNet C1', x: [4, 32, 32, 1], oc: 6, k: [5, 5],
-    splits: ['conv2dForward', 'conv2dBackwardInput'], whole: ['conv2dBackwardFilter'],
+    // Four images: the filter gradient's parts of whole images run as tasks.
+    name: 'LeNet C1 (planar kernels)', x: [4, 32, 32, 1], oc: 6, k: [5, 5],
+  }),
+  convCase({ name: 'LeNet C3 at batch 16: the filter gradient in four parts of four images', x: [16, 14, 14, 6], oc: 16, k: [5, 5] }),
+  convCase({
+    // Two images too small for two parts: the filter gradient sums in one run, split by kernel rows.
+    name: 'two small images: the filter gradient in one run', x: [2, 9, 9, 40], oc: 16, k: [3, 3], options: { padding: 1 },
   }),
 ];
 
