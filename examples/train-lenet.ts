@@ -4,23 +4,27 @@
  * and saves the weights as safetensors.
  *
  *   npm start -- --variant classic --epochs 20 --seed 7
+ *   npm start -- --threads 2        (the kernels on two threads: the same numbers, sooner)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as sn from '../src/index.ts';
+import '../src/threads.node.ts';
 import { loadMnist, mapPixels, padImages, split } from '../src/data/index.ts';
 import { parseArgs } from './lib/cli.ts';
 import { progressBar } from './lib/progress.ts';
 
 const args = parseArgs({
   variant: 'modern', epochs: 0, batchSize: 64, lr: 0, optimizer: '', augment: true, seed: 1, train: 8000, out: '', backend: 'wasm',
+  threads: 1,
 });
 if (args.variant !== 'modern' && args.variant !== 'classic') throw new Error(`--variant must be modern or classic, got ${args.variant}`);
 const classic = args.variant === 'classic';
 const epochs = args.epochs || (classic ? 20 : 12);
 
-const info = await sn.init({ backend: args.backend as 'wasm' | 'js' });
+const info = await sn.init({ backend: args.backend as 'wasm' | 'js', threads: args.threads });
 sn.seed(args.seed);
-console.log(`simdnet: ${info.backend} backend${info.simd ? ` (${info.simd === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : '128-bit SIMD'})` : ''}; LeNet-5 ${args.variant}; seed ${args.seed}`);
+console.log(`simdnet: ${info.backend} backend${info.simd ? ` (${info.simd === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : '128-bit SIMD'})` : ''}` +
+  `${info.threads > 1 ? `, ${info.threads} threads` : ''}; LeNet-5 ${args.variant}; seed ${args.seed}`);
 
 // LeCun et al. pad the 28×28 digits to 32×32 and map background to −0.1, ink to 1.175 (mean ≈ 0, variance ≈ 1).
 const all = padImages(loadMnist(), 2);
@@ -71,3 +75,4 @@ const inUse = sn.memory();
 console.log(`weights saved to ${out}; memory in use ${inUse.bytesInUse} bytes in ${inUse.liveTensors} tensors (the model and optimizer state)`);
 optimizer.dispose();
 model.dispose();
+await sn.shutdown();
