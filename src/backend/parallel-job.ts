@@ -15,6 +15,13 @@ export interface SplitContext {
 }
 
 /**
+ * Kernels that move memory more than they compute (elementwise, pooling) split from
+ * pool.minWork / MEMORY_BOUND_DIVISOR elements or window taps (65,536 by default: some 15 µs of
+ * memory traffic, against a few µs to hand a part to a worker that is still polling).
+ */
+export const MEMORY_BOUND_DIVISOR = 16;
+
+/**
  * The tasks of one split kernel call and the temporary blocks they write (freed after the run).
  * `scratchBytes` is the most scratch any task needs.
  */

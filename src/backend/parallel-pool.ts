@@ -13,7 +13,7 @@ import {
   POOL_C, POOL_H, POOL_KH, POOL_KW, POOL_N, POOL_OH, POOL_OW, POOL_PAD_T, POOL_SH, POOL_W, POOL_WORDS,
 } from './geometry.ts';
 import type { KernelCall } from './threads.ts';
-import { bands, partCount, readWords, runJob, type SplitContext } from './parallel-job.ts';
+import { bands, MEMORY_BOUND_DIVISOR, partCount, readWords, runJob, type SplitContext } from './parallel-job.ts';
 
 export type PoolKernel = 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
   'lpPool2dForward' | 'lpPool2dBackward' | 'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward';
@@ -66,7 +66,7 @@ function imageTasks(ctx: SplitContext, kernel: PoolKernel, g: Int32Array, ptrs: 
 
 export function poolForward(ctx: SplitContext, kernel: PoolKernel, geom: number, ptrs: number[], p: number): boolean {
   const g = readWords(ctx, geom, POOL_WORDS);
-  if (work(kernel, g) < ctx.pool.minWork) return false;
+  if (work(kernel, g) < ctx.pool.minWork / MEMORY_BOUND_DIVISOR) return false;
   const N = g[POOL_N]!, OH = g[POOL_OH]!;
   const parts = partCount(ctx.pool.threads, N * OH, 1);
   if (isAdaptive(kernel) || N >= parts) return imageTasks(ctx, kernel, g, ptrs, p);
@@ -87,6 +87,6 @@ export function poolForward(ctx: SplitContext, kernel: PoolKernel, geom: number,
 
 export function poolBackward(ctx: SplitContext, kernel: PoolKernel, geom: number, ptrs: number[], p: number): boolean {
   const g = readWords(ctx, geom, POOL_WORDS);
-  if (work(kernel, g) < ctx.pool.minWork || g[POOL_N]! < 2) return false;
+  if (work(kernel, g) < ctx.pool.minWork / MEMORY_BOUND_DIVISOR || g[POOL_N]! < 2) return false;
   return imageTasks(ctx, kernel, g, ptrs, p);
 }

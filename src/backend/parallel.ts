@@ -17,7 +17,7 @@
 import type { Kernels } from './kernels.ts';
 import { gemmScratchBytes } from './scratch.ts';
 import type { KernelCall } from './threads.ts';
-import { bands, partCount, runJob, type SplitContext } from './parallel-job.ts';
+import { bands, MEMORY_BOUND_DIVISOR, partCount, runJob, type SplitContext } from './parallel-job.ts';
 import { convForward, convBackwardInput, convBackwardFilter } from './parallel-conv.ts';
 import { poolForward, poolBackward, type PoolKernel } from './parallel-pool.ts';
 
@@ -27,9 +27,6 @@ const MR = 6, NR = 8;
 const FEW_ROWS = 4;
 /** Elementwise ranges start on multiples of this many elements (whole SIMD steps). */
 const ELEMENT_ALIGN = 64;
-/** Elementwise kernels split from minWork / ELEMENT_DIVISOR elements (65,536 by default: some
- *  15 µs of memory traffic, against a few µs to hand a part to a worker that is still polling). */
-const ELEMENT_DIVISOR = 16;
 
 function splitGemm(ctx: SplitContext, transA: number, transB: number, m: number, n: number, k: number, alpha: number,
   a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number): boolean {
@@ -63,7 +60,7 @@ function splitGemm(ctx: SplitContext, transA: number, transB: number, m: number,
 
 /** An elementwise kernel over n elements: `range(start, count)` gives the call for a range. */
 function splitElements(ctx: SplitContext, n: number, range: (start: number, count: number) => KernelCall): boolean {
-  if (n < Math.max(ctx.pool.minWork / ELEMENT_DIVISOR, ELEMENT_ALIGN * 2)) return false;
+  if (n < Math.max(ctx.pool.minWork / MEMORY_BOUND_DIVISOR, ELEMENT_ALIGN * 2)) return false;
   return runJob(ctx, (job) => {
     const parts = partCount(ctx.pool.threads, Math.ceil(n / ELEMENT_ALIGN), 1024);
     for (const [s, e] of bands(n, parts, ELEMENT_ALIGN)) job.add([range(s, e - s)]);
@@ -73,7 +70,7 @@ function splitElements(ctx: SplitContext, n: number, range: (start: number, coun
 
 /** A kernel over independent rows of `width` elements: `range(startRow, rowCount)` gives the call for a band. */
 function splitRows(ctx: SplitContext, rows: number, width: number, range: (start: number, count: number) => KernelCall): boolean {
-  if (rows < 2 || rows * width < Math.max(ctx.pool.minWork / ELEMENT_DIVISOR, ELEMENT_ALIGN * 2)) return false;
+  if (rows < 2 || rows * width < Math.max(ctx.pool.minWork / MEMORY_BOUND_DIVISOR, ELEMENT_ALIGN * 2)) return false;
   return runJob(ctx, (job) => {
     for (const [s, e] of bands(rows, partCount(ctx.pool.threads, rows, 64))) job.add([range(s, e - s)]);
     return true;
