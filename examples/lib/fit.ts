@@ -50,7 +50,9 @@ export function fit(model: sn.nn.Module, train: ImageDataset, options: FitOption
     }));
     schedule.step();
   }
-  return { epochs: results, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  optimizer.dispose(); // its momentum buffers live in linear memory until freed
+  return { epochs: results, seconds };
 }
 
 /** Held-out accuracy (eval mode, no gradients). */
