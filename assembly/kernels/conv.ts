@@ -333,23 +333,25 @@ const FILTER_GRADIENT_PARTS = 4;
 /** How many parts of whole images the filter gradient of this geometry sums separately (1: none).
  *  Mirrored by src/backend/scratch.ts. */
 export function filterGradientParts(geom: usize): i32 {
-  const N = word(geom, CONV_N);
-  if (word(geom, CONV_FLAGS) & CONV_FLAG_ONE_PART || isDepthwise(geom) || N < 2) return 1;
+  const N = word(geom, CONV_N), OH = word(geom, CONV_OH);
+  if (word(geom, CONV_FLAGS) & CONV_FLAG_ONE_PART || isDepthwise(geom)) return 1;
   const K = word(geom, CONV_KH) * word(geom, CONV_KW) * (word(geom, CONV_C) / word(geom, CONV_GROUPS));
-  const pixels = N * word(geom, CONV_OH) * word(geom, CONV_OW);
+  const pixels = N * OH * word(geom, CONV_OW);
   // Each part keeps at least two row blocks, so the partial sums and their addition stay small
   // against the work.
-  let parts = min(N, FILTER_GRADIENT_PARTS);
+  let parts = min(N > 1 ? N : OH, FILTER_GRADIENT_PARTS);
   while (parts > 1 && pixels < parts * 2 * filterGradientRows(K)) parts--;
   return parts;
 }
 
 /**
- * dW = Σ over pixels of dyᵀ·Xcol. Over many images the sum runs in FILTER_GRADIENT_PARTS parts of
- * whole images (images [⌊i·N/P⌋, ⌊(i+1)·N/P⌋) for part i), each summed as one run into a partial
- * block, and dW = ((p₀ + p₁) + p₂) + p₃: a fixed order that the thread pool keeps by running the
- * parts at once and adding them alike, so training gets the same bits on any number of threads.
- * Scratch: the partial blocks [P·OC·K] | a geometry block [CONV_WORDS] | the one-part scratch.
+ * dW = Σ over pixels of dyᵀ·Xcol. A large sum runs in up to FILTER_GRADIENT_PARTS parts: over
+ * many images, parts of whole images (images [⌊i·N/P⌋, ⌊(i+1)·N/P⌋) for part i); in one image,
+ * bands of output rows ([⌊i·OH/P⌋, ⌊(i+1)·OH/P⌋), each a sub-image of the input rows its windows
+ * read, as the forward's row bands). Each part is summed as one run into a partial block, and
+ * dW = ((p₀ + p₁) + p₂) + p₃: a fixed order that the thread pool keeps by running the parts at
+ * once and adding them alike, so training gets the same bits on any number of threads.
+ * Scratch: the partial blocks [P·OC·K] | a geometry block [CONV_WORDS] | the largest part's scratch.
  */
 export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize, scratch: usize): void {
   const parts = filterGradientParts(geom);
@@ -361,11 +363,26 @@ export function conv2dBackwardFilter(geom: usize, x: usize, dy: usize, dw: usize
   const rest = floatsAt(sub, CONV_WORDS);
   for (let i = 0; i < CONV_WORDS; i++) store<i32>(sub + (<usize>i << 2), word(geom, i));
   store<i32>(sub + (<usize>CONV_FLAGS << 2), word(geom, CONV_FLAGS) | CONV_FLAG_ONE_PART);
+  const sh = word(geom, CONV_SH), pt = word(geom, CONV_PAD_T);
+  const reach = (word(geom, CONV_KH) - 1) * word(geom, CONV_DH) + 1;
   for (let p = 0; p < parts; p++) {
-    const n0 = p * N / parts, n1 = (p + 1) * N / parts;
-    store<i32>(sub + (<usize>CONV_N << 2), n1 - n0);
-    filterGradientOnePart(sub, floatsAt(x, n0 * H * W * C), floatsAt(dy, n0 * OH * OW * OC),
-      floatsAt(scratch, p * size), rest);
+    let xPart = x, dyPart = dy;
+    if (N > 1) {
+      const n0 = p * N / parts, n1 = (p + 1) * N / parts;
+      store<i32>(sub + (<usize>CONV_N << 2), n1 - n0);
+      xPart = floatsAt(x, n0 * H * W * C);
+      dyPart = floatsAt(dy, n0 * OH * OW * OC);
+    } else {
+      // Output rows [o0, o1) read the input rows [top, bottom) (clipped to the image).
+      const o0 = p * OH / parts, o1 = (p + 1) * OH / parts;
+      const top = max(0, o0 * sh - pt), bottom = max(top, min(H, (o1 - 1) * sh - pt + reach));
+      store<i32>(sub + (<usize>CONV_H << 2), bottom - top);
+      store<i32>(sub + (<usize>CONV_PAD_T << 2), pt + top - o0 * sh);
+      store<i32>(sub + (<usize>CONV_OH << 2), o1 - o0);
+      xPart = floatsAt(x, top * W * C);
+      dyPart = floatsAt(dy, o0 * OW * OC);
+    }
+    filterGradientOnePart(sub, xPart, dyPart, floatsAt(scratch, p * size), rest);
   }
   copyFloats(dw, scratch, size);
   for (let p = 1; p < parts; p++) addFloats(dw, floatsAt(scratch, p * size), size);

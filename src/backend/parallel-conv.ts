@@ -17,8 +17,9 @@
  *   treats them as padding), the others are added in the same pixel order as in the whole kernel.
  *   Many images: ranges of whole images. Short images (late layers at batch 1): ranges of input
  *   channels (inputGradientByChannels below).
- * - filter gradient, over many images, by the kernel's own parts of whole images (it sums each
- *   part separately and adds the parts in a fixed order, so splitting there keeps the bits);
+ * - filter gradient, when large, by the kernel's own parts (of whole images, or of one image's
+ *   output rows: it sums each part separately and adds the parts in a fixed order, so splitting
+ *   there keeps the bits);
  *   otherwise by kernel rows and output channels (convBackwardFilter below): dW[o, kh, :, :]
  *   depends only on output channel o and kernel row kh. Splitting the pixels of one sum would
  *   change the order of the sums.
@@ -30,7 +31,7 @@ import {
 } from './geometry.ts';
 import { OutOfMemoryError } from './allocator.ts';
 import { BINARY_ADD } from './kernels.ts';
-import { conv2dScratchBytes, filterGradientParts, filterGradientRows, planarScratchFloats } from './scratch.ts';
+import { conv2dScratchBytes, filterGradientPart, filterGradientParts, filterGradientRows, planarScratchFloats } from './scratch.ts';
 import type { KernelCall } from './threads.ts';
 import { bands, partCount, readWords, runJob, type Job, type SplitContext } from './parallel-job.ts';
 
@@ -221,7 +222,7 @@ export function convBackwardFilter(ctx: SplitContext, geom: number, x: number, d
   const q = conv(ctx, geom);
   if (work(q) < ctx.pool.minWork || isDepthwise(q) || q.M === 0) return false;
   const parts = filterGradientParts(q.g);
-  if (parts > 1) return filterGradientByImages(ctx, q, parts, x, dy, dw, scratch);
+  if (parts > 1) return filterGradientByParts(ctx, q, parts, x, dy, dw, scratch);
   const threads = ctx.pool.threads;
   const channelParts = q.G === 1 ? Math.min(threads, Math.floor(q.OC / NR)) : 1;
   if (!rowsApply(q) && channelParts < 2) return false;
@@ -241,12 +242,12 @@ export function convBackwardFilter(ctx: SplitContext, geom: number, x: number, d
 }
 
 /**
- * Over many images the kernel sums the filter gradient in parts of whole images and adds the
- * parts in order (filterGradientParts, assembly/kernels/conv.ts): the parts run here as tasks,
- * each the kernel on its images with CONV_FLAG_ONE_PART into a partial block, and the calling
+ * A large filter gradient the kernel sums in parts (of whole images, or of one image's output
+ * rows) and adds in order (filterGradientParts, assembly/kernels/conv.ts): the parts run here as
+ * tasks, each the kernel on its part with CONV_FLAG_ONE_PART into a partial block, and the calling
  * thread adds the blocks as the kernel does.
  */
-function filterGradientByImages(ctx: SplitContext, q: Conv, parts: number, x: number, dy: number, dw: number,
+function filterGradientByParts(ctx: SplitContext, q: Conv, parts: number, x: number, dy: number, dw: number,
   scratch: number): boolean {
   const size = q.OC * q.K;
   let partials: number;
@@ -257,14 +258,13 @@ function filterGradientByImages(ctx: SplitContext, q: Conv, parts: number, x: nu
     throw error;
   }
   try {
-    const inImage = q.H * q.W * q.C, outImage = q.OH * q.OW * q.OC;
     const ran = runJob(ctx, (job) => {
-      for (const [i, [n0, n1]] of bands(q.N, parts).entries()) {
-        const sub = withWords(q.g, { [CONV_N]: n1 - n0, [CONV_FLAGS]: q.g[CONV_FLAGS]! | CONV_FLAG_ONE_PART });
+      for (let i = 0; i < parts; i++) {
+        const part = filterGradientPart(q.g, i, parts);
         job.add([{
-          kernel: 'conv2dBackwardFilter', args: [0, x + n0 * inImage * 4, dy + n0 * outImage * 4, partials + i * size * 4, 0],
+          kernel: 'conv2dBackwardFilter', args: [0, x + part.x * 4, dy + part.dy * 4, partials + i * size * 4, 0],
           geomArg: 0, scratchArg: 4,
-        }], sub, conv2dScratchBytes('backwardFilter', sub));
+        }], part.words, conv2dScratchBytes('backwardFilter', part.words));
       }
       return true;
     }, scratch, conv2dScratchBytes('backwardFilter', q.g));

@@ -76,21 +76,48 @@ export function planarScratchFloats(kind: ConvKind, g: ArrayLike<number>): numbe
 export function conv2dScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {
   const parts = kind === 'backwardFilter' ? filterGradientParts(geom) : 1;
   if (parts === 1) return onePartScratchBytes(kind, geom);
-  // The parts' partial blocks and a geometry block, then one part's scratch (the same for any
-  // number of whole images).
+  // The parts' partial blocks and a geometry block, then the largest part's scratch (bands of
+  // rows may take the planar kernels where the whole image does not).
   const taps = geom[CONV_OC]! * geom[CONV_KH]! * geom[CONV_KW]! * (geom[CONV_C]! / geom[CONV_GROUPS]!);
-  return (parts * taps + CONV_WORDS) * 4 + onePartScratchBytes(kind, geom);
+  let most = 0;
+  for (let p = 0; p < parts; p++) most = Math.max(most, onePartScratchBytes(kind, filterGradientPart(geom, p, parts).words));
+  return (parts * taps + CONV_WORDS) * 4 + most;
 }
 
-/** The filter gradient sums over the images in this many parts (1: in one run). Mirrors
+/** The filter gradient sums its pixels in this many parts (1: in one run). Mirrors
  *  filterGradientParts in assembly/kernels/conv.ts. */
 export function filterGradientParts(geom: ArrayLike<number>): number {
-  const N = geom[CONV_N]!, C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
-  if ((geom[CONV_FLAGS]! & CONV_FLAG_ONE_PART) !== 0 || (C === G && OC === G) || N < 2) return 1;
-  const K = geom[CONV_KH]! * geom[CONV_KW]! * (C / G), pixels = N * geom[CONV_OH]! * geom[CONV_OW]!;
-  let parts = Math.min(N, FILTER_GRADIENT_PARTS);
+  const N = geom[CONV_N]!, OH = geom[CONV_OH]!, C = geom[CONV_C]!, OC = geom[CONV_OC]!, G = geom[CONV_GROUPS]!;
+  if ((geom[CONV_FLAGS]! & CONV_FLAG_ONE_PART) !== 0 || (C === G && OC === G)) return 1;
+  const K = geom[CONV_KH]! * geom[CONV_KW]! * (C / G), pixels = N * OH * geom[CONV_OW]!;
+  let parts = Math.min(N > 1 ? N : OH, FILTER_GRADIENT_PARTS);
   while (parts > 1 && pixels < parts * 2 * filterGradientRows(K)) parts--;
   return parts;
+}
+
+/**
+ * Part p of `parts` of a filter gradient (assembly/kernels/conv.ts conv2dBackwardFilter): its
+ * geometry (flagged CONV_FLAG_ONE_PART) and where its input and output gradient start, in
+ * elements. Many images: images [⌊p·N/P⌋, ⌊(p+1)·N/P⌋). One image: output rows
+ * [⌊p·OH/P⌋, ⌊(p+1)·OH/P⌋) over the input rows their windows read.
+ */
+export function filterGradientPart(geom: ArrayLike<number>, p: number, parts: number): { words: number[]; x: number; dy: number } {
+  const words = Array.from(geom);
+  words[CONV_FLAGS] = words[CONV_FLAGS]! | CONV_FLAG_ONE_PART;
+  const N = geom[CONV_N]!, H = geom[CONV_H]!, W = geom[CONV_W]!, C = geom[CONV_C]!;
+  const OH = geom[CONV_OH]!, OW = geom[CONV_OW]!, OC = geom[CONV_OC]!;
+  if (N > 1) {
+    const n0 = Math.floor((p * N) / parts), n1 = Math.floor(((p + 1) * N) / parts);
+    words[CONV_N] = n1 - n0;
+    return { words, x: n0 * H * W * C, dy: n0 * OH * OW * OC };
+  }
+  const SH = geom[CONV_SH]!, PT = geom[CONV_PAD_T]!, reach = (geom[CONV_KH]! - 1) * geom[CONV_DH]! + 1;
+  const o0 = Math.floor((p * OH) / parts), o1 = Math.floor(((p + 1) * OH) / parts);
+  const top = Math.max(0, o0 * SH - PT), bottom = Math.max(top, Math.min(H, (o1 - 1) * SH - PT + reach));
+  words[CONV_H] = bottom - top;
+  words[CONV_PAD_T] = PT + top - o0 * SH;
+  words[CONV_OH] = o1 - o0;
+  return { words, x: top * W * C, dy: o0 * OW * OC };
 }
 
 function onePartScratchBytes(kind: ConvKind, geom: ArrayLike<number>): number {

@@ -5,7 +5,7 @@ import {
   CONV_C, CONV_DH, CONV_DW, CONV_FLAGS, CONV_FLAG_ONE_PART, CONV_FLAG_PACKED, CONV_FLAG_RELU, CONV_GROUPS, CONV_H, CONV_KH, CONV_KW, CONV_N,
   CONV_OC, CONV_OH, CONV_OW, CONV_PAD_L, CONV_PAD_T, CONV_SH, CONV_SW, CONV_W, CONV_WORDS,
 } from '../../src/backend/geometry.ts';
-import { conv2dScratchBytes, filterGradientParts, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
+import { conv2dScratchBytes, filterGradientPart, filterGradientParts, planarScratchFloats, type ConvKind } from '../../src/backend/scratch.ts';
 
 let js: KernelEnv, js64: KernelEnv, wasm: KernelEnv[];
 beforeAll(async () => {
@@ -212,12 +212,20 @@ describe.each(['forward', 'backwardInput', 'backwardFilter'] as const)('conv2d %
   });
 });
 
-describe('conv2d filter gradient over many images', () => {
-  it('sums parts of whole images, each in one run, and adds them in order (what the thread pool repeats)', () => {
+/** One image large enough that its filter gradient sums in bands of output rows. */
+const ONE_IMAGE_PARTS: Record<string, ConvSpec> = {
+  '48², 3×3 padded, four bands': { n: 1, h: 48, w: 48, c: 8, oc: 12, kh: 3, pad: 1 },
+  'stride 2, dilation 2, asymmetric padding': { n: 1, h: 201, w: 60, c: 4, oc: 8, kh: 3, stride: 2, dilation: 2, pad: [2, 1, 1, 0] },
+  '3 channels, 620², bands planar where the whole is not': { n: 1, h: 620, w: 620, c: 3, oc: 4, kh: 3, pad: 1 },
+};
+
+describe('conv2d filter gradient in parts', () => {
+  it('sums parts (of whole images, or of one image\'s output rows) each in one run, and adds them in order (what the thread pool repeats)', () => {
     const specs: ConvSpec[] = [
       { n: 64, h: 14, w: 14, c: 6, oc: 16, kh: 5 }, // LeNet C3 at batch 64: four parts
       { n: 10, h: 24, w: 24, c: 1, oc: 6, kh: 5 }, // planar, parts of 2 and 3 images
       { n: 3, h: 50, w: 50, c: 8, oc: 12, kh: 3, pad: 1, stride: 2 }, // three parts of one image
+      ...Object.values(ONE_IMAGE_PARTS),
     ];
     for (const env of wasm) {
       for (const s of specs) {
@@ -228,20 +236,17 @@ describe('conv2d filter gradient over many images', () => {
         const whole = env.alloc(n.w);
         env.k.conv2dBackwardFilter(env.params(g), x, dy, whole, env.alloc(conv2dScratchBytes('backwardFilter', g) / 4));
         const want = env.get(whole, n.w);
-        // The parts by hand: images [⌊i·N/P⌋, ⌊(i+1)·N/P⌋), each with CONV_FLAG_ONE_PART.
+        // The parts by hand, each with CONV_FLAG_ONE_PART, then added in order.
         const sum = new Float32Array(n.w);
-        const inImage = n.x / s.n, outImage = n.y / s.n;
         for (let p = 0; p < parts; p++) {
-          const n0 = Math.floor((p * s.n) / parts), n1 = Math.floor(((p + 1) * s.n) / parts);
-          const sub = g.slice();
-          sub[CONV_N] = n1 - n0;
-          sub[CONV_FLAGS] = sub[CONV_FLAGS]! | CONV_FLAG_ONE_PART;
-          expect(filterGradientParts(sub)).toBe(1);
+          const part = filterGradientPart(g, p, parts);
+          expect(part.words[CONV_FLAGS]! & CONV_FLAG_ONE_PART).toBeTruthy();
+          expect(filterGradientParts(part.words)).toBe(1);
           const out = env.alloc(n.w);
-          env.k.conv2dBackwardFilter(env.params(sub), x + n0 * inImage * 4, dy + n0 * outImage * 4, out,
-            env.alloc(conv2dScratchBytes('backwardFilter', sub) / 4));
-          const part = Float32Array.from(env.get(out, n.w));
-          for (let i = 0; i < n.w; i++) sum[i] = p === 0 ? part[i]! : Math.fround(sum[i]! + part[i]!);
+          env.k.conv2dBackwardFilter(env.params(part.words), x + part.x * 4, dy + part.dy * 4, out,
+            env.alloc(conv2dScratchBytes('backwardFilter', part.words) / 4));
+          const partial = Float32Array.from(env.get(out, n.w));
+          for (let i = 0; i < n.w; i++) sum[i] = p === 0 ? partial[i]! : Math.fround(sum[i]! + partial[i]!);
         }
         expect(Float64Array.from(sum), `${env.name} ${JSON.stringify(s)}`).toEqual(want);
         env.reset();
@@ -249,11 +254,33 @@ describe('conv2d filter gradient over many images', () => {
     }
   });
 
-  it('sums in one run below two row blocks per part, for depthwise filters and for one image', () => {
+  it('sums in one run below two row blocks per part and for depthwise filters', () => {
     expect(filterGradientParts(geometry({ n: 2, h: 7, w: 7, c: 512, oc: 512, kh: 3, pad: 1 }))).toBe(1);
+    expect(filterGradientParts(geometry({ n: 1, h: 28, w: 28, c: 128, oc: 128, kh: 3, pad: 1 }))).toBe(1);
     expect(filterGradientParts(geometry({ n: 64, h: 14, w: 14, c: 8, oc: 8, kh: 3, pad: 1, groups: 8 }))).toBe(1);
-    expect(filterGradientParts(geometry({ n: 1, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 }))).toBe(1);
+    expect(filterGradientParts(geometry({ n: 1, h: 224, w: 224, c: 64, oc: 64, kh: 3, pad: 1 }))).toBe(4);
     expect(filterGradientParts(geometry({ n: 3, h: 28, w: 28, c: 1, oc: 6, kh: 5 }))).toBe(3);
+  });
+
+  for (const [name, spec] of Object.entries(ONE_IMAGE_PARTS)) {
+    it(`one image in bands of output rows matches the JS twin: ${name}`, () => {
+      expect(filterGradientParts(geometry(spec))).toBeGreaterThan(1);
+      if (spec.h < 600) { compareConv('backwardFilter', spec); return; }
+      // Each weight's gradient sums 384,400 products in float32: the usual 1e-5 is too tight.
+      const ref = runConv(js, 'backwardFilter', spec, 3);
+      for (const env of wasm) {
+        const got = runConv(env, 'backwardFilter', spec, 3);
+        expect(got.scratchClean && got.tailClean, `${env.name}: nothing past the output or the scratch touched`).toBe(true);
+        expect(relativeL2(got.out, ref.out), env.name).toBeLessThan(5e-5);
+      }
+    });
+  }
+
+  it('sizes its scratch for the largest part: bands of an image too big for the planar kernels may fit them', () => {
+    const g = geometry(ONE_IMAGE_PARTS['3 channels, 620², bands planar where the whole is not']!);
+    expect(planarScratchFloats('backwardFilter', g)).toBeUndefined();
+    const bands = Array.from({ length: 4 }, (_, p) => filterGradientPart(g, p, 4).words);
+    expect(bands.some((b) => planarScratchFloats('backwardFilter', b) !== undefined)).toBe(true);
   });
 });
 

@@ -93,6 +93,7 @@ export const convCases: Case[] = [
     name: 'LeNet C1 (planar kernels)', x: [4, 32, 32, 1], oc: 6, k: [5, 5],
   }),
   convCase({ name: 'LeNet C3 at batch 16: the filter gradient in four parts of four images', x: [16, 14, 14, 6], oc: 16, k: [5, 5] }),
+  convCase({ name: 'one 48² image: the filter gradient in four bands of output rows', x: [1, 48, 48, 8], oc: 12, k: [3, 3], options: { padding: 1 } }),
   convCase({
     // Two images too small for two parts: the filter gradient sums in one run, split by kernel rows.
     name: 'two small images: the filter gradient in one run', x: [2, 9, 9, 40], oc: 16, k: [3, 3], options: { padding: 1 },
