@@ -4,21 +4,9 @@
  * then `init({ threads: n })` runs the kernels on n threads. Kept out of the core so that a
  * program without threads loads neither the extra kernels nor any worker code.
  */
-import simdThreads from '../build/simdnet.simd-threads.wasm.js';
-import relaxedThreads from '../build/simdnet.relaxed-threads.wasm.js';
-import simd from '../build/simdnet.simd.wasm.js';
-import { inflateEmbeddedDelta } from './backend/base64.ts';
 import { spawnModuleWorker } from './backend/spawn-web.ts';
-import { registerWorkerSpawner } from './backend/threads.ts';
-import { registerThreadSupport } from './backend/backend.ts';
-import { threadSupport } from './backend/threaded.ts';
-import { setDefaultModules } from './runtime.ts';
+import { installThreads } from './threads-install.ts';
 
-setDefaultModules({
-  simdThreads: () => inflateEmbeddedDelta(simdThreads, simd),
-  relaxedThreads: () => inflateEmbeddedDelta(relaxedThreads, simd),
-});
-registerThreadSupport(threadSupport);
-registerWorkerSpawner(spawnModuleWorker, { needsWorkerGlobal: true });
+installThreads(spawnModuleWorker, { needsWorkerGlobal: true });
 
 export {};

@@ -121,15 +121,20 @@ export function depthwiseForward(geom: usize, x: usize, w: usize, bias: usize, y
   }
 }
 
-/** dx (already zeroed by the caller) += the transposed depthwise convolution of dy. */
-export function depthwiseBackwardInput(geom: usize, dy: usize, w: usize, dx: usize, wt: usize): void {
+/**
+ * The walk both backward kernels share: for every output pixel and every tap of its window that
+ * lies on the image, one multiply-add of dy's channels. The input gradient adds dy·(the tap's
+ * filter row) into the tap's input pixel of dx (`image` = dx, `taps` = the filter, tap-major);
+ * the filter gradient adds dy·(the input pixel) into the tap's row (`image` = x, `taps` = the
+ * accumulator, intoTaps).
+ */
+@inline function backwardTaps(geom: usize, dy: usize, image: usize, taps: usize, intoTaps: bool): void {
   const N = word(geom, CONV_N), H = word(geom, CONV_H), W = word(geom, CONV_W), C = word(geom, CONV_C);
   const KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
   const sh = word(geom, CONV_SH), sw = word(geom, CONV_SW);
   const pt = word(geom, CONV_PAD_T), pl = word(geom, CONV_PAD_L);
   const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
   const OH = word(geom, CONV_OH), OW = word(geom, CONV_OW);
-  transposeTaps(w, wt, C, KH * KW, false);
   let g = dy;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
@@ -141,7 +146,9 @@ export function depthwiseBackwardInput(geom: usize, dy: usize, w: usize, dx: usi
           for (let kw = 0; kw < KW; kw++) {
             const iw = iw0 + kw * dw;
             if (<u32>iw >= <u32>W) continue;
-            maddChannels(at(dx, ((n * H + ih) * W + iw) * C), g, at(wt, (kh * KW + kw) * C), C);
+            const pixel = at(image, ((n * H + ih) * W + iw) * C), tap = at(taps, (kh * KW + kw) * C);
+            if (intoTaps) maddChannels(tap, g, pixel, C);
+            else maddChannels(pixel, g, tap, C);
           }
         }
         g += <usize>C << 2;
@@ -150,33 +157,16 @@ export function depthwiseBackwardInput(geom: usize, dy: usize, w: usize, dx: usi
   }
 }
 
+/** dx (already zeroed by the caller) += the transposed depthwise convolution of dy. */
+export function depthwiseBackwardInput(geom: usize, dy: usize, w: usize, dx: usize, wt: usize): void {
+  transposeTaps(w, wt, word(geom, CONV_C), word(geom, CONV_KH) * word(geom, CONV_KW), false);
+  backwardTaps(geom, dy, dx, wt, false);
+}
+
 /** dw = Σ over pixels of dy · x per tap, accumulated tap-major in scratch and transposed back. */
 export function depthwiseBackwardFilter(geom: usize, x: usize, dy: usize, dwOut: usize, acc: usize): void {
-  const N = word(geom, CONV_N), H = word(geom, CONV_H), W = word(geom, CONV_W), C = word(geom, CONV_C);
-  const KH = word(geom, CONV_KH), KW = word(geom, CONV_KW);
-  const sh = word(geom, CONV_SH), sw = word(geom, CONV_SW);
-  const pt = word(geom, CONV_PAD_T), pl = word(geom, CONV_PAD_L);
-  const dh = word(geom, CONV_DH), dw = word(geom, CONV_DW);
-  const OH = word(geom, CONV_OH), OW = word(geom, CONV_OW);
-  const T = KH * KW;
+  const C = word(geom, CONV_C), T = word(geom, CONV_KH) * word(geom, CONV_KW);
   for (let i = 0; i < T * C; i++) store<f32>(at(acc, i), 0);
-  let g = dy;
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const ih0 = oh * sh - pt, iw0 = ow * sw - pl;
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = ih0 + kh * dh;
-          if (<u32>ih >= <u32>H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = iw0 + kw * dw;
-            if (<u32>iw >= <u32>W) continue;
-            maddChannels(at(acc, (kh * KW + kw) * C), g, at(x, ((n * H + ih) * W + iw) * C), C);
-          }
-        }
-        g += <usize>C << 2;
-      }
-    }
-  }
+  backwardTaps(geom, dy, x, acc, true);
   transposeTaps(acc, dwOut, C, T, true);
 }

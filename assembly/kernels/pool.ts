@@ -327,11 +327,14 @@ function maxUnpoolDisjoint(N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH:
 
 // Avg and LP pooling share their window loop and PyTorch's avg_pool2d divisor: the window's area
 // is counted before clipping to the image, but only as far as the bottom / right padding reaches.
-// `mode` is a constant at every call, so each kernel keeps only its own branch.
 const AVG = 0, LP2 = 1, LP = 2;
 
-/** Forward of avg pooling and LP pooling. */
-@inline function poolSumForward(geom: usize, mode: i32, p: f32, x: usize, y: usize): void {
+/**
+ * Avg and LP pooling, forward (y from x) or backward (dx = 0, then each window scatters dy):
+ * one walk over the windows with their divisors. `mode` and `backward` are constants at every
+ * call, so each kernel keeps only its own branch.
+ */
+@inline function poolSum(geom: usize, mode: i32, backward: bool, p: f32, x: usize, y: usize, dy: usize, dx: usize): void {
   const N = word(geom, POOL_N), H = word(geom, POOL_H), W = word(geom, POOL_W), C = word(geom, POOL_C);
   const KH = word(geom, POOL_KH), KW = word(geom, POOL_KW), SH = word(geom, POOL_SH), SW = word(geom, POOL_SW);
   const PT = word(geom, POOL_PAD_T), PL = word(geom, POOL_PAD_L), PB = word(geom, POOL_PAD_B), PR = word(geom, POOL_PAD_R);
@@ -339,9 +342,10 @@ const AVG = 0, LP2 = 1, LP = 2;
   const includePad = (word(geom, POOL_FLAGS) & POOL_FLAG_COUNT_INCLUDE_PAD) != 0;
   const px = <usize>C << 2, imageBytes = <usize>H * <usize>W * px;
   const area = <f32>(KH * KW);
+  if (backward) memory.fill(dx, 0, <usize>N * imageBytes);
   let out: usize = 0;
   for (let n = 0; n < N; n++) {
-    const image = x + <usize>n * imageBytes;
+    const offset = <usize>n * imageBytes, xImage = x + offset, dxImage = dx + offset;
     for (let oh = 0; oh < OH; oh++) {
       let h0 = oh * SH - PT, h1 = min(h0 + KH, H + PB);
       const paddedH = h1 - h0;
@@ -351,37 +355,11 @@ const AVG = 0, LP2 = 1, LP = 2;
         const paddedW = w1 - w0;
         w0 = max(w0, 0); w1 = min(w1, W);
         const divisor = <f32>(includePad ? paddedH * paddedW : (h1 - h0) * (w1 - w0));
-        if (mode == AVG) sumWindow(image, W, C, h0, h1, w0, w1, y + out, divisor, 1, false);
-        else if (mode == LP2) sumWindow(image, W, C, h0, h1, w0, w1, y + out, divisor, area, true);
-        else powerSumWindow(image, W, C, h0, h1, w0, w1, y + out, divisor, area, p);
-      }
-    }
-  }
-}
-
-/** Backward of avg pooling and LP pooling: dx = 0, then each window scatters. */
-@inline function poolSumBackward(geom: usize, mode: i32, p: f32, x: usize, y: usize, dy: usize, dx: usize): void {
-  const N = word(geom, POOL_N), H = word(geom, POOL_H), W = word(geom, POOL_W), C = word(geom, POOL_C);
-  const KH = word(geom, POOL_KH), KW = word(geom, POOL_KW), SH = word(geom, POOL_SH), SW = word(geom, POOL_SW);
-  const PT = word(geom, POOL_PAD_T), PL = word(geom, POOL_PAD_L), PB = word(geom, POOL_PAD_B), PR = word(geom, POOL_PAD_R);
-  const OH = word(geom, POOL_OH), OW = word(geom, POOL_OW);
-  const includePad = (word(geom, POOL_FLAGS) & POOL_FLAG_COUNT_INCLUDE_PAD) != 0;
-  const px = <usize>C << 2, imageBytes = <usize>H * <usize>W * px;
-  const area = <f32>(KH * KW);
-  memory.fill(dx, 0, <usize>N * imageBytes);
-  let out: usize = 0;
-  for (let n = 0; n < N; n++) {
-    const offset = <usize>n * imageBytes, dxImage = dx + offset, xImage = x + offset;
-    for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PT, h1 = min(h0 + KH, H + PB);
-      const paddedH = h1 - h0;
-      h0 = max(h0, 0); h1 = min(h1, H);
-      for (let ow = 0; ow < OW; ow++, out += px) {
-        let w0 = ow * SW - PL, w1 = min(w0 + KW, W + PR);
-        const paddedW = w1 - w0;
-        w0 = max(w0, 0); w1 = min(w1, W);
-        const divisor = <f32>(includePad ? paddedH * paddedW : (h1 - h0) * (w1 - w0));
-        if (mode == AVG) scatterWindow(dxImage, xImage, W, C, h0, h1, w0, w1, dy + out, 0, divisor, 1, false);
+        if (!backward) {
+          if (mode == AVG) sumWindow(xImage, W, C, h0, h1, w0, w1, y + out, divisor, 1, false);
+          else if (mode == LP2) sumWindow(xImage, W, C, h0, h1, w0, w1, y + out, divisor, area, true);
+          else powerSumWindow(xImage, W, C, h0, h1, w0, w1, y + out, divisor, area, p);
+        } else if (mode == AVG) scatterWindow(dxImage, xImage, W, C, h0, h1, w0, w1, dy + out, 0, divisor, 1, false);
         else if (mode == LP2) scatterWindow(dxImage, xImage, W, C, h0, h1, w0, w1, dy + out, y + out, divisor, area / divisor, true);
         else powerScatterWindow(dxImage, xImage, W, C, h0, h1, w0, w1, dy + out, y + out, area / divisor, p);
       }
@@ -422,21 +400,21 @@ function powerScatterWindow(dxImage: usize, xImage: usize, W: i32, C: i32, h0: i
 }
 
 export function avgPool2dForward(geom: usize, x: usize, y: usize): void {
-  poolSumForward(geom, AVG, 0, x, y);
+  poolSum(geom, AVG, false, 0, x, y, 0, 0);
 }
 
 export function avgPool2dBackward(geom: usize, dy: usize, dx: usize): void {
-  poolSumBackward(geom, AVG, 0, 0, 0, dy, dx);
+  poolSum(geom, AVG, true, 0, 0, 0, dy, dx);
 }
 
 export function lpPool2dForward(geom: usize, p: f32, x: usize, y: usize): void {
-  if (p == 2) poolSumForward(geom, LP2, p, x, y);
-  else poolSumForward(geom, LP, p, x, y);
+  if (p == 2) poolSum(geom, LP2, false, p, x, y, 0, 0);
+  else poolSum(geom, LP, false, p, x, y, 0, 0);
 }
 
 export function lpPool2dBackward(geom: usize, p: f32, x: usize, y: usize, dy: usize, dx: usize): void {
-  if (p == 2) poolSumBackward(geom, LP2, p, x, y, dy, dx);
-  else poolSumBackward(geom, LP, p, x, y, dy, dx);
+  if (p == 2) poolSum(geom, LP2, true, p, x, y, dy, dx);
+  else poolSum(geom, LP, true, p, x, y, dy, dx);
 }
 
 // ---- adaptive average pooling ------------------------------------------------------------------------

@@ -59,48 +59,42 @@ export function convKernels(mem: JsMemory): Pick<Kernels, 'conv2dForward' | 'con
       }
     },
     conv2dBackwardInput(geom, dy, w, dx) {
-      const f = mem.float, s = mem.shift, q = readGeom(mem.i32, geom);
-      const gyo = dy >> s, wo = w >> s, gxo = dx >> s;
-      f.fill(0, gxo, gxo + q.N * q.H * q.W * q.C);
-      for (let n = 0; n < q.N; n++) for (let oh = 0; oh < q.OH; oh++) for (let ow = 0; ow < q.OW; ow++) {
-        for (let oc = 0; oc < q.OC; oc++) {
-          const c0 = Math.floor(oc / q.coutG) * q.cinG;
-          const g = f[gyo + ((n * q.OH + oh) * q.OW + ow) * q.OC + oc]!;
-          for (let kh = 0; kh < q.KH; kh++) {
-            const ih = oh * q.sh - q.pt + kh * q.dh;
-            if (ih < 0 || ih >= q.H) continue;
-            for (let kw = 0; kw < q.KW; kw++) {
-              const iw = ow * q.sw - q.pl + kw * q.dw;
-              if (iw < 0 || iw >= q.W) continue;
-              const xi = gxo + ((n * q.H + ih) * q.W + iw) * q.C + c0;
-              const wi = wo + ((oc * q.KH + kh) * q.KW + kw) * q.cinG;
-              for (let ic = 0; ic < q.cinG; ic++) f[xi + ic] = f[xi + ic]! + g * f[wi + ic]!;
-            }
-          }
-        }
-      }
+      const q = readGeom(mem.i32, geom), s = mem.shift;
+      mem.float.fill(0, dx >> s, (dx >> s) + q.N * q.H * q.W * q.C);
+      backwardTaps(mem, q, dy, dx, w, false);
     },
     conv2dBackwardFilter(geom, x, dy, dw) {
-      const f = mem.float, s = mem.shift, q = readGeom(mem.i32, geom);
-      const xo = x >> s, gyo = dy >> s, gwo = dw >> s;
-      f.fill(0, gwo, gwo + q.OC * q.KH * q.KW * q.cinG);
-      for (let n = 0; n < q.N; n++) for (let oh = 0; oh < q.OH; oh++) for (let ow = 0; ow < q.OW; ow++) {
-        for (let oc = 0; oc < q.OC; oc++) {
-          const c0 = Math.floor(oc / q.coutG) * q.cinG;
-          const g = f[gyo + ((n * q.OH + oh) * q.OW + ow) * q.OC + oc]!;
-          for (let kh = 0; kh < q.KH; kh++) {
-            const ih = oh * q.sh - q.pt + kh * q.dh;
-            if (ih < 0 || ih >= q.H) continue;
-            for (let kw = 0; kw < q.KW; kw++) {
-              const iw = ow * q.sw - q.pl + kw * q.dw;
-              if (iw < 0 || iw >= q.W) continue;
-              const xi = xo + ((n * q.H + ih) * q.W + iw) * q.C + c0;
-              const wi = gwo + ((oc * q.KH + kh) * q.KW + kw) * q.cinG;
-              for (let ic = 0; ic < q.cinG; ic++) f[wi + ic] = f[wi + ic]! + g * f[xi + ic]!;
-            }
-          }
-        }
-      }
+      const q = readGeom(mem.i32, geom), s = mem.shift;
+      mem.float.fill(0, dw >> s, (dw >> s) + q.OC * q.KH * q.KW * q.cinG);
+      backwardTaps(mem, q, dy, x, dw, true);
     },
   };
+}
+
+/**
+ * The walk both backward twins share: for every output element dy[n, oh, ow, oc] and every tap of
+ * its window on the image, cinG multiply-adds between the tap's input pixel (in `image`) and its
+ * filter row (in `filter`). The input gradient adds dy·filter into image (dx); the filter gradient
+ * adds dy·image (x) into filter (dw), intoFilter.
+ */
+function backwardTaps(mem: JsMemory, q: ConvGeom, dy: number, image: number, filter: number, intoFilter: boolean): void {
+  const f = mem.float, s = mem.shift, gyo = dy >> s, io = image >> s, fo = filter >> s;
+  for (let n = 0; n < q.N; n++) for (let oh = 0; oh < q.OH; oh++) for (let ow = 0; ow < q.OW; ow++) {
+    for (let oc = 0; oc < q.OC; oc++) {
+      const c0 = Math.floor(oc / q.coutG) * q.cinG;
+      const g = f[gyo + ((n * q.OH + oh) * q.OW + ow) * q.OC + oc]!;
+      for (let kh = 0; kh < q.KH; kh++) {
+        const ih = oh * q.sh - q.pt + kh * q.dh;
+        if (ih < 0 || ih >= q.H) continue;
+        for (let kw = 0; kw < q.KW; kw++) {
+          const iw = ow * q.sw - q.pl + kw * q.dw;
+          if (iw < 0 || iw >= q.W) continue;
+          const xi = io + ((n * q.H + ih) * q.W + iw) * q.C + c0;
+          const wi = fo + ((oc * q.KH + kh) * q.KW + kw) * q.cinG;
+          if (intoFilter) for (let ic = 0; ic < q.cinG; ic++) f[wi + ic] = f[wi + ic]! + g * f[xi + ic]!;
+          else for (let ic = 0; ic < q.cinG; ic++) f[xi + ic] = f[xi + ic]! + g * f[wi + ic]!;
+        }
+      }
+    }
+  }
 }
